@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import webpush from 'web-push';
+import { loadConfig } from '../config.ts';
+import { createBeckon, listen, log } from '../main.ts';
+import { openDatabase } from '../storage/database.ts';
+import { createStore } from '../storage/store.ts';
+import { initWorkspace } from '../workspace-setup.ts';
+
+const USAGE = `Usage: beckon <command>
+
+  init [--json] [--origin URL]... [--name NAME] [--subject mailto:|https:]
+                 create a workspace, a site, its VAPID keys and an API key
+  serve          run the API, the browser files and the delivery workers
+  worker         run the delivery workers only (scale-out on PostgreSQL)
+  keys           print a new VAPID key pair
+
+Configuration comes from BECKON_* environment variables (see README).`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'init':
+      return init(rest);
+    case 'serve':
+      return serve();
+    case 'worker':
+      return worker();
+    case 'keys':
+      process.stdout.write(`${JSON.stringify(webpush.generateVAPIDKeys())}\n`);
+      return;
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = command && command !== 'help' && command !== '--help' ? 2 : 0;
+  }
+}
+
+async function init(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      origin: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      subject: { type: 'string' },
+    },
+  });
+  const config = loadConfig();
+  const db = await openDatabase(config.databaseUrl);
+  try {
+    const result = await initWorkspace(
+      createStore(db),
+      {
+        name: values.name,
+        origins: values.origin?.map((o) => new URL(o).origin),
+        subject: values.subject,
+      },
+      Date.now(),
+    );
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(
+        `Workspace created.\n  API key:   ${result.apiKey} (shown once; store it)\n  Site key:  ${result.siteKey}\n  Site id:   ${result.siteId}\n  VAPID key: ${result.vapidPublicKey}\n`,
+      );
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const beckon = await createBeckon(config);
+  if (config.init) {
+    const result = await initWorkspace(beckon.store, {}, Date.now());
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+  const server = await listen(beckon.app, config);
+  if (config.workers) beckon.engine.start();
+  log(
+    `listening on http://${config.host}:${config.port} (${beckon.store.db.dialect}, workers ${config.workers ? 'on' : 'off'})`,
+  );
+  onShutdown(async () => {
+    server.close();
+    await beckon.close();
+  });
+}
+
+async function worker(): Promise<void> {
+  const beckon = await createBeckon(loadConfig());
+  beckon.engine.start();
+  log(`delivery worker running (${beckon.store.db.dialect})`);
+  onShutdown(() => beckon.close());
+}
+
+/** Finishes the batch in hand on SIGINT/SIGTERM; what is not recorded is retried by lease. */
+function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) process.exit(1);
+      closing = true;
+      log(`${signal}: shutting down`);
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  log(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

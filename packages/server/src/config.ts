@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+const envSchema = z.object({
+  BECKON_DATABASE_URL: z.string().min(1).optional(),
+  BECKON_PORT: intFromEnv(8787),
+  BECKON_HOST: z.string().default('0.0.0.0'),
+  BECKON_PUSH_ORIGINS_ALLOW: z.string().default(''),
+  BECKON_INIT: z.string().optional(),
+  /** `serve` runs the delivery workers in-process unless this is `off`. */
+  BECKON_WORKERS: z.enum(['on', 'off']).default('on'),
+  BECKON_LEASE_MS: intFromEnv(30_000),
+  BECKON_POLL_MS: intFromEnv(250),
+  BECKON_RETRY_BASE_MS: intFromEnv(1_000),
+  BECKON_RATE_LIMIT_PER_IP: intFromEnv(6_000),
+  BECKON_RATE_LIMIT_PER_SITE: intFromEnv(120_000),
+  /** A PEM file of extra CAs for HTTPS push services (a local push service with its own cert). */
+  BECKON_PUSH_CA_FILE: z.string().optional(),
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  pushOriginsAllow: readonly string[];
+  init: boolean;
+  workers: boolean;
+  leaseMs: number;
+  pollMs: number;
+  retryBaseMs: number;
+  rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
+  pushCaFile: string | undefined;
+}
+
+/**
+ * Reads the `BECKON_*` environment once, validated, into a frozen config. The rest of the
+ * server is handed this object and never reads `process.env`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = result.data;
+  const origins = e.BECKON_PUSH_ORIGINS_ALLOW.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => new URL(s).origin);
+  return Object.freeze({
+    databaseUrl: e.BECKON_DATABASE_URL,
+    port: e.BECKON_PORT,
+    host: e.BECKON_HOST,
+    pushOriginsAllow: Object.freeze(origins),
+    init: e.BECKON_INIT === '1' || e.BECKON_INIT === 'true',
+    workers: e.BECKON_WORKERS === 'on',
+    leaseMs: e.BECKON_LEASE_MS,
+    pollMs: e.BECKON_POLL_MS,
+    retryBaseMs: e.BECKON_RETRY_BASE_MS,
+    rateLimit: Object.freeze({
+      perIpPerMinute: e.BECKON_RATE_LIMIT_PER_IP,
+      perSitePerMinute: e.BECKON_RATE_LIMIT_PER_SITE,
+    }),
+    pushCaFile: e.BECKON_PUSH_CA_FILE,
+  });
+}

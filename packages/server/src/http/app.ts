@@ -1,0 +1,50 @@
+import { Hono } from 'hono';
+import { requireApiKey } from './auth.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { ProblemError, problemResponse } from './problem.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { publicRoutes } from './routes/public.ts';
+import { siteRoutes } from './routes/sites.ts';
+import { subscriberRoutes } from './routes/subscribers.ts';
+import { workspaceRoutes } from './routes/workspace.ts';
+
+/**
+ * The whole HTTP surface of API.md as one Hono app. Tests drive it with `app.request()`;
+ * `serve` hands it to `@hono/node-server`.
+ *
+ * @example const app = createApp(deps); const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const apiKey = requireApiKey(deps.store);
+
+  app.route('/', metaRoutes(deps));
+  // Public routes answer their own CORS, so they come before the API-key guard.
+  app.route('/v1/sites', publicRoutes(deps));
+  app.use('/v1/*', apiKey);
+  app.route('/v1/sites', siteRoutes(deps));
+  app.route('/v1/subscribers', subscriberRoutes(deps));
+  app.route('/v1/campaigns', campaignRoutes(deps));
+  app.route('/v1/notifications', notificationRoutes(deps));
+  app.route('/v1', workspaceRoutes(deps));
+
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      new ProblemError(404, 'Not Found', `No route for ${c.req.method} ${c.req.path}`),
+    ),
+  );
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    deps.log(`unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
+    return problemResponse(
+      c,
+      new ProblemError(500, 'Internal Server Error', 'Something went wrong on our side'),
+    );
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

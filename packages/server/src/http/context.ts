@@ -1,0 +1,23 @@
+import type { Store } from '../storage/store.ts';
+import type { Site } from '../storage/sites.ts';
+import type { Workspace } from '../storage/workspaces.ts';
+
+/** What the HTTP layer needs from the rest of the server; passed in, never imported. */
+export interface AppDeps {
+  store: Store;
+  clock: () => number;
+  /** Called after work is queued so in-process workers start at once. */
+  wake: () => void;
+  pushOriginsAllow: readonly string[];
+  rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
+  /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
+  assets: { snippet: string; serviceWorker: string };
+  log: (message: string) => void;
+}
+
+export type AppEnv = {
+  Variables: {
+    workspace: Workspace;
+    site: Site;
+  };
+};

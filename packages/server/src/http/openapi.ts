@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import * as schemas from './schemas.ts';
+
+interface Operation {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  auth: 'apiKey' | 'public';
+  body?: z.ZodType;
+  success: number;
+}
+
+/** Every route of API.md with the schema that validates its body. */
+const OPERATIONS: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/sites/{siteKey}/config',
+    summary: 'Site config for the snippet',
+    auth: 'public',
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/sites/{siteKey}/subscriptions',
+    summary: 'Subscribe (same endpoint again → 200, updated)',
+    auth: 'public',
+    body: schemas.subscribeSchema,
+    success: 201,
+  },
+  {
+    method: 'delete',
+    path: '/v1/sites/{siteKey}/subscriptions',
+    summary: 'Unsubscribe by endpoint',
+    auth: 'public',
+    body: schemas.unsubscribeSchema,
+    success: 204,
+  },
+  {
+    method: 'post',
+    path: '/v1/sites/{siteKey}/events',
+    summary: 'Pixel events (one or an array)',
+    auth: 'public',
+    body: schemas.pixelBatchSchema,
+    success: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/sites/{siteKey}/pixel.gif',
+    summary: 'Image pixel',
+    auth: 'public',
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/sites/{siteKey}/receipts',
+    summary: 'Service-worker receipts',
+    auth: 'public',
+    body: schemas.receiptSchema,
+    success: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/organization',
+    summary: 'Workspace, its sites and features',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/sites',
+    summary: 'Create a site (with its own VAPID keys)',
+    auth: 'apiKey',
+    body: schemas.siteCreateSchema,
+    success: 201,
+  },
+  { method: 'get', path: '/v1/sites', summary: 'List sites', auth: 'apiKey', success: 200 },
+  {
+    method: 'get',
+    path: '/v1/sites/{siteId}',
+    summary: 'Get a site',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'patch',
+    path: '/v1/sites/{siteId}',
+    summary: 'Update a site',
+    auth: 'apiKey',
+    body: schemas.sitePatchSchema,
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/subscribers',
+    summary: 'List subscribers (siteId, externalId, category)',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/subscribers/{id}',
+    summary: 'Get a subscriber',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'delete',
+    path: '/v1/subscribers/{id}',
+    summary: 'Delete a subscriber',
+    auth: 'apiKey',
+    success: 204,
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns',
+    summary: 'Create a campaign',
+    auth: 'apiKey',
+    body: schemas.campaignCreateSchema,
+    success: 201,
+  },
+  { method: 'get', path: '/v1/campaigns', summary: 'List campaigns', auth: 'apiKey', success: 200 },
+  {
+    method: 'get',
+    path: '/v1/campaigns/{id}',
+    summary: 'Get a campaign',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'patch',
+    path: '/v1/campaigns/{id}',
+    summary: 'Update a campaign',
+    auth: 'apiKey',
+    body: schemas.campaignPatchSchema,
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/campaigns/{id}/stats',
+    summary: 'Campaign stats, total and per message',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/notifications',
+    summary: 'Send (Idempotency-Key supported)',
+    auth: 'apiKey',
+    body: schemas.notificationCreateSchema,
+    success: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/notifications/{id}',
+    summary: 'Notification status and counts',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{jobId}',
+    summary: 'Job status and progress',
+    auth: 'apiKey',
+    success: 200,
+  },
+];
+
+const problem = {
+  description: 'An RFC 9457 problem',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+/** The OpenAPI 3.1 document, generated from the zod schemas that validate requests. */
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      ...(op.auth === 'apiKey' && { security: [{ apiKey: [] }] }),
+      ...(params.length > 0 && { parameters: params }),
+      ...(op.body && {
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }),
+            },
+          },
+        },
+      }),
+      responses: { [op.success]: { description: 'Success' }, '4XX': problem },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Beckon', version: '1', description: 'Self-hosted web push: see API.md' },
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { path: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Campaign } from '../storage/campaigns.ts';
+import type { Job } from '../storage/jobs.ts';
+import type { Site } from '../storage/sites.ts';
+import type { Subscriber } from '../storage/subscribers.ts';
+
+/** API shapes of stored records: ISO timestamps, and never a private key. */
+export const iso = (ms: number | null | undefined) =>
+  ms == null ? null : new Date(ms).toISOString();
+
+export function siteJson(site: Site) {
+  return {
+    id: site.id,
+    siteKey: site.siteKey,
+    name: site.name,
+    origins: site.origins,
+    categories: site.categories,
+    prompt: site.prompt,
+    capping: site.capping,
+    vapidSubject: site.vapidSubject,
+    vapidPublicKey: site.vapidPublicKey,
+    createdAt: iso(site.createdAt),
+    updatedAt: iso(site.updatedAt),
+  };
+}
+
+export function subscriberJson(s: Subscriber) {
+  return {
+    id: s.id,
+    siteId: s.siteId,
+    endpoint: s.endpoint,
+    categories: s.categories,
+    timezone: s.timezone,
+    language: s.language,
+    anonymousId: s.anonymousId,
+    externalId: s.externalId,
+    createdAt: iso(s.createdAt),
+    lastSeenAt: iso(s.lastSeenAt),
+  };
+}
+
+export function campaignJson(c: Campaign) {
+  return {
+    id: c.id,
+    name: c.name,
+    messages: c.messages,
+    capping: c.capping,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+export function jobJson(job: Job) {
+  return {
+    id: job.id,
+    kind: job.kind,
+    // A job waiting for its lease to be taken over is still running from the caller's view.
+    status: job.status,
+    progress: job.progress,
+    ...(job.result !== undefined && job.result !== null && { result: job.result }),
+    ...(job.error && { error: job.error }),
+    attempts: job.attempts,
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+  };
+}

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { Hono, type Context } from 'hono';
+import { sql } from 'kysely';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { openApiDocument } from '../openapi.ts';
+import { ProblemError } from '../problem.ts';
+
+/** Health, the OpenAPI document, Prometheus metrics and the two browser files. */
+export function metaRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const document = openApiDocument();
+
+  app.get('/healthz', async (c) => {
+    await sql`select 1`.execute(deps.store.db.kysely);
+    return c.json({ status: 'ok', database: deps.store.db.dialect });
+  });
+
+  app.get('/openapi.json', (c) => c.json(document));
+
+  app.get('/metrics', async (c) => {
+    const rows = await deps.store.db.kysely
+      .selectFrom('deliveries')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const lines = [
+      '# HELP beckon_deliveries Deliveries by status.',
+      '# TYPE beckon_deliveries gauge',
+      ...rows.map((r) => `beckon_deliveries{status="${r.status}"} ${Number(r.n)}`),
+    ];
+    return c.text(`${lines.join('\n')}\n`, 200, {
+      'Content-Type': 'text/plain; version=0.0.4',
+    });
+  });
+
+  const serveAsset = (path: string) => async (c: Context) => {
+    let body: string;
+    try {
+      body = await readFile(path, 'utf8');
+    } catch {
+      throw new ProblemError(404, 'Not Found', `${path} is not built; run npm run build`);
+    }
+    return c.body(body, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+      // A service worker may control the whole site only if its scope allows it.
+      'Service-Worker-Allowed': '/',
+      'Access-Control-Allow-Origin': '*',
+    });
+  };
+  app.get('/beckon.js', serveAsset(deps.assets.snippet));
+  app.get('/beckon-sw.js', serveAsset(deps.assets.serviceWorker));
+
+  return app;
+}

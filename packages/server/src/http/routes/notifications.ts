@@ -1,0 +1,140 @@
+import { Hono } from 'hono';
+import { FAN_OUT_JOB, type FanOutPayload } from '../../delivery/fan-out.ts';
+import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
+import { namesASelector } from '../../domain/target.ts';
+import { newId } from '../../storage/ids.ts';
+import type { Notification } from '../../storage/notifications.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { iso } from '../presenters.ts';
+import { notFound, ProblemError } from '../problem.ts';
+import { notificationCreateSchema } from '../schemas.ts';
+import { readJson } from '../validate.ts';
+
+interface Accepted {
+  notificationId: string;
+  jobId: string;
+}
+
+export function notificationRoutes({ store, clock, wake }: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const idempotencyKey = c.req.header('idempotency-key');
+    if (idempotencyKey) {
+      const first = await store.idempotency.find<Accepted>(workspaceId, idempotencyKey, clock());
+      if (first) return c.json(first, 202);
+    }
+    const input = await readJson(c, notificationCreateSchema);
+    if (!namesASelector(input.target)) {
+      throw new ProblemError(400, 'Invalid request', 'target must name at least one selector', [
+        { path: 'target', message: 'name a selector, or { "all": true } for everyone' },
+      ]);
+    }
+    if (input.target.audiences) {
+      throw new ProblemError(400, 'Invalid request', 'audience targeting is not available yet', [
+        { path: 'target.audiences', message: 'not supported by this server version' },
+      ]);
+    }
+    const campaign = await store.campaigns.get(workspaceId, input.campaignId);
+    if (!campaign) throw notFound('Campaign');
+    const message = input.messageId
+      ? campaign.messages.find((m) => m.id === input.messageId)
+      : campaign.messages[0];
+    if (!message) {
+      throw new ProblemError(
+        400,
+        'Invalid request',
+        `The campaign has no message ${input.messageId}`,
+        [{ path: 'messageId', message: 'is not a message of this campaign' }],
+      );
+    }
+    const content = resolveContent(message, input.override);
+    const size = payloadSize(content);
+    if (size > MAX_PAYLOAD_BYTES) {
+      throw new ProblemError(
+        413,
+        'Payload Too Large',
+        `The push payload would be ${size} bytes; at most ${MAX_PAYLOAD_BYTES} fit in 4096 encrypted bytes (RFC 8291 §4)`,
+      );
+    }
+
+    const now = clock();
+    const sendAt = Math.max(now, input.sendAt ?? now);
+    const notification: Notification = {
+      id: newId('ntf'),
+      workspaceId,
+      campaignId: campaign.id,
+      messageId: message.id,
+      content,
+      target: input.target,
+      ttl: input.ttl,
+      urgency: input.urgency,
+      topic: input.topic ?? null,
+      ignoreCapping: input.ignoreCapping,
+      sendAt,
+      expiresAt: sendAt + input.ttl * 1000,
+      cancelled: false,
+      jobId: newId('job'),
+      createdAt: now,
+    };
+    const accepted: Accepted = { notificationId: notification.id, jobId: notification.jobId };
+    const raced = await store.db.kysely.transaction().execute(async (trx) => {
+      if (idempotencyKey) {
+        const claimed = await store.idempotency.claim(
+          workspaceId,
+          idempotencyKey,
+          accepted,
+          now,
+          trx,
+        );
+        if (!claimed) return true;
+      }
+      await store.notifications.insert(notification, trx);
+      const payload: FanOutPayload = { notificationId: notification.id, cursor: null };
+      await store.jobs.enqueue(
+        { id: notification.jobId, workspaceId, kind: FAN_OUT_JOB, payload, runAt: sendAt },
+        now,
+        trx,
+      );
+      return false;
+    });
+    if (raced && idempotencyKey) {
+      const first = await store.idempotency.find<Accepted>(workspaceId, idempotencyKey, clock());
+      if (first) return c.json(first, 202);
+    }
+    wake();
+    return c.json(accepted, 202);
+  });
+
+  app.get('/:id', async (c) => {
+    const notification = await store.notifications.get(c.get('workspace').id, c.req.param('id'));
+    if (!notification) throw notFound('Notification');
+    const [job, counts] = await Promise.all([
+      store.jobs.get(notification.workspaceId, notification.jobId),
+      store.deliveries.counts(notification.id),
+    ]);
+    const { queued, ...publicCounts } = counts;
+    let status: 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
+    if (notification.cancelled) status = 'cancelled';
+    else if (job?.status === 'failed') status = 'failed';
+    else if (job?.status === 'queued' && notification.sendAt > clock()) status = 'scheduled';
+    else if (job?.status !== 'succeeded' || queued > 0) status = 'sending';
+    else status = 'sent';
+    return c.json({
+      id: notification.id,
+      status,
+      campaignId: notification.campaignId,
+      messageId: notification.messageId,
+      jobId: notification.jobId,
+      sendAt: iso(notification.sendAt),
+      expiresAt: iso(notification.expiresAt),
+      ttl: notification.ttl,
+      urgency: notification.urgency,
+      topic: notification.topic,
+      counts: { ...publicCounts, pending: queued },
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,112 @@
+import { Hono } from 'hono';
+import { isAllowedPushEndpoint } from '../../domain/push-endpoints.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { notFound, ProblemError } from '../problem.ts';
+import {
+  pixelBatchSchema,
+  pixelEventSchema,
+  receiptSchema,
+  subscribeSchema,
+  unsubscribeSchema,
+} from '../schemas.ts';
+import { siteGate } from '../site-gate.ts';
+import { parseWith, readJson } from '../validate.ts';
+import { recordPixelEvents } from './pixel-events.ts';
+
+/** The smallest transparent GIF: 1×1, 43 bytes. */
+const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/** `/v1/sites/{siteKey}/...`: what the snippet, the pixel and the service worker call. */
+export function publicRoutes(deps: AppDeps) {
+  const { store, clock } = deps;
+  const app = new Hono<AppEnv>();
+  app.use('/:siteKey/*', siteGate(deps));
+
+  app.get('/:siteKey/config', (c) => {
+    const site = c.get('site');
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json({
+      vapidPublicKey: site.vapidPublicKey,
+      prompt: site.prompt,
+      categories: site.categories,
+    });
+  });
+
+  app.post('/:siteKey/subscriptions', async (c) => {
+    const site = c.get('site');
+    const input = await readJson(c, subscribeSchema);
+    if (!isAllowedPushEndpoint(input.subscription.endpoint, deps.pushOriginsAllow)) {
+      throw new ProblemError(400, 'Invalid request', 'The endpoint is not a known push service', [
+        { path: 'subscription.endpoint', message: 'is not a known push service' },
+      ]);
+    }
+    const known = new Set(site.categories.map((cat) => cat.id));
+    const unknown = input.categories?.filter((id) => !known.has(id)) ?? [];
+    if (unknown.length > 0) {
+      throw new ProblemError(400, 'Invalid request', `Unknown categories: ${unknown.join(', ')}`, [
+        { path: 'categories', message: `unknown: ${unknown.join(', ')}` },
+      ]);
+    }
+    const now = clock();
+    const { id, created } = await store.subscribers.upsert(
+      { workspaceId: site.workspaceId, siteId: site.id, ...input },
+      now,
+    );
+    if (input.externalId) {
+      await store.users.upsert(site.workspaceId, input.externalId, {}, now);
+      if (input.anonymousId) {
+        await store.events.attachAnonymous(site.workspaceId, input.anonymousId, input.externalId);
+      }
+    }
+    return c.json({ subscriberId: id }, created ? 201 : 200);
+  });
+
+  app.delete('/:siteKey/subscriptions', async (c) => {
+    const { endpoint } = await readJson(c, unsubscribeSchema);
+    const deleted = await store.subscribers.deleteByEndpoint(c.get('site').id, endpoint);
+    if (!deleted) throw notFound('Subscription');
+    return c.body(null, 204);
+  });
+
+  app.post('/:siteKey/events', async (c) => {
+    const parsed = await readJson(c, pixelBatchSchema);
+    const events = Array.isArray(parsed) ? parsed : [parsed];
+    const accepted = await recordPixelEvents(deps, c.get('site'), events);
+    deps.wake();
+    return c.json({ accepted }, 202);
+  });
+
+  app.get('/:siteKey/pixel.gif', async (c) => {
+    const query = c.req.query();
+    let properties: unknown;
+    try {
+      properties = query.properties ? JSON.parse(query.properties) : undefined;
+    } catch {
+      throw new ProblemError(400, 'Invalid request', 'properties must be JSON');
+    }
+    const event = parseWith(
+      pixelEventSchema,
+      { ...query, type: query.type ?? 'page', properties, traits: undefined },
+      'query',
+    );
+    await recordPixelEvents(deps, c.get('site'), [event]);
+    return c.body(new Uint8Array(PIXEL_GIF), 200, {
+      'Content-Type': 'image/gif',
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  app.post('/:siteKey/receipts', async (c) => {
+    const receipt = await readJson(c, receiptSchema);
+    const delivery = await store.deliveries.getOnSite(c.get('site').id, receipt.deliveryId);
+    if (!delivery) throw notFound('Delivery');
+    const recorded = await store.receipts.record(
+      delivery,
+      { kind: receipt.kind, action: receipt.action ?? null, at: receipt.at ?? clock() },
+      store.campaigns.incrementStats,
+    );
+    return c.json({ recorded }, 202);
+  });
+
+  return app;
+}

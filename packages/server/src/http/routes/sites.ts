@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import webpush from 'web-push';
+import { completePrompt } from '../../domain/site-defaults.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { siteJson } from '../presenters.ts';
+import { notFound } from '../problem.ts';
+import { siteCreateSchema, sitePatchSchema } from '../schemas.ts';
+import { readJson } from '../validate.ts';
+
+/** Used when a site names no `vapidSubject` (RFC 8292 §2.1 wants a way to reach the sender). */
+export const DEFAULT_VAPID_SUBJECT = 'mailto:webpush@beckon.invalid';
+
+export function siteRoutes({ store, clock }: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/', async (c) => {
+    const input = await readJson(c, siteCreateSchema);
+    const keys = webpush.generateVAPIDKeys();
+    const site = await store.sites.create(
+      {
+        workspaceId: c.get('workspace').id,
+        name: input.name,
+        origins: input.origins,
+        categories: input.categories,
+        prompt: completePrompt(input.prompt),
+        capping: input.capping,
+        vapidSubject: input.vapidSubject ?? DEFAULT_VAPID_SUBJECT,
+        vapidPublicKey: keys.publicKey,
+        vapidPrivateKey: keys.privateKey,
+      },
+      clock(),
+    );
+    return c.json(siteJson(site), 201);
+  });
+
+  app.get('/', async (c) => {
+    const sites = await store.sites.list(c.get('workspace').id);
+    return c.json({ data: sites.map(siteJson), nextCursor: null });
+  });
+
+  app.get('/:id', async (c) => {
+    const site = await store.sites.get(c.get('workspace').id, c.req.param('id'));
+    if (!site) throw notFound('Site');
+    return c.json(siteJson(site));
+  });
+
+  app.patch('/:id', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const patch = await readJson(c, sitePatchSchema);
+    const current = await store.sites.get(workspaceId, c.req.param('id'));
+    if (!current) throw notFound('Site');
+    const site = await store.sites.update(
+      workspaceId,
+      current.id,
+      { ...patch, prompt: patch.prompt && completePrompt(patch.prompt, current.prompt) },
+      clock(),
+    );
+    if (!site) throw notFound('Site');
+    return c.json(siteJson(site));
+  });
+
+  return app;
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { subscriberJson } from '../presenters.ts';
+import { notFound } from '../problem.ts';
+import { pageQuerySchema } from '../schemas.ts';
+import { readQuery } from '../validate.ts';
+
+const listQuery = pageQuerySchema.extend({
+  siteId: z.string().optional(),
+  externalId: z.string().optional(),
+  category: z.string().optional(),
+});
+
+export function subscriberRoutes({ store }: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/', async (c) => {
+    const { limit, cursor, ...filter } = readQuery(c, listQuery);
+    const page = await store.subscribers.list(c.get('workspace').id, filter, { limit, cursor });
+    return c.json({ data: page.data.map(subscriberJson), nextCursor: page.nextCursor });
+  });
+
+  app.get('/:id', async (c) => {
+    const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
+    if (!subscriber) throw notFound('Subscriber');
+    return c.json(subscriberJson(subscriber));
+  });
+
+  app.delete('/:id', async (c) => {
+    const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
+    if (!subscriber) throw notFound('Subscriber');
+    await store.subscribers.deleteIds([subscriber.id]);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

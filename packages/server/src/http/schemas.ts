@@ -1,0 +1,250 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas of the public contract (../shared/API.md). They validate at the edge and
+ * generate `/openapi.json`, so the document and the behaviour cannot drift apart.
+ */
+
+/** ISO-8601 UTC: `Z` or `+00:00`. Any other offset, or none, is refused (API.md conventions). */
+export const utcTimestamp = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|\+00:00|\+0000)$/,
+    'must be an ISO-8601 UTC timestamp ending in Z or +00:00',
+  )
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a valid date')
+  .transform((s) => Date.parse(s));
+
+const base64url = (bytes: number, what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `${what} must be ${bytes} bytes`);
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((s) => {
+    if (s.startsWith('/') && !s.startsWith('//')) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL or a path starting with /');
+
+export const originSchema = z
+  .string()
+  .transform((s) => s.replace(/\/$/, ''))
+  .refine((s) => {
+    try {
+      const url = new URL(s);
+      return ['http:', 'https:'].includes(url.protocol) && url.origin === s;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://shop.example (scheme, host and optional port)');
+
+export const categorySchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -'),
+  label: z.string().min(1).max(100),
+  default: z.boolean().optional(),
+});
+
+export const cappingSchema = z.strictObject({
+  perHour: z.number().int().min(1).optional(),
+  perDay: z.number().int().min(1).optional(),
+});
+
+const colorSchema = z.string().max(64);
+export const promptSchema = z.strictObject({
+  title: z.string().min(1).max(200).optional(),
+  body: z.string().max(1000).optional(),
+  allowText: z.string().min(1).max(60).optional(),
+  dismissText: z.string().min(1).max(60).optional(),
+  trigger: z.enum(['delay', 'pageviews', 'scroll', 'manual']).optional(),
+  delaySeconds: z.number().min(0).max(3600).optional(),
+  pageViews: z.number().int().min(1).max(1000).optional(),
+  scrollPercent: z.number().min(0).max(100).optional(),
+  askAgainAfterDays: z.number().min(0).max(3650).optional(),
+  position: z.enum(['top', 'bottom', 'center']).optional(),
+  colors: z
+    .strictObject({
+      background: colorSchema.optional(),
+      text: colorSchema.optional(),
+      accent: colorSchema.optional(),
+    })
+    .optional(),
+});
+
+export const vapidSubjectSchema = z
+  .string()
+  .max(500)
+  .regex(
+    /^(mailto:\S+@\S+|https:\/\/\S+)$/,
+    'must be a mailto: address or an https: URL (RFC 8292 §2.1)',
+  );
+
+const uniqueCategories = z
+  .array(categorySchema)
+  .max(100)
+  .refine(
+    (cats) => new Set(cats.map((c) => c.id)).size === cats.length,
+    'category ids must be unique',
+  );
+
+export const siteCreateSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  origins: z.array(originSchema).max(50).default([]),
+  categories: uniqueCategories.default([]),
+  prompt: promptSchema.default({}),
+  capping: cappingSchema.default({}),
+  vapidSubject: vapidSubjectSchema.optional(),
+});
+
+export const sitePatchSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  origins: z.array(originSchema).max(50).optional(),
+  categories: uniqueCategories.optional(),
+  prompt: promptSchema.optional(),
+  capping: cappingSchema.optional(),
+  vapidSubject: vapidSubjectSchema.optional(),
+});
+
+export const actionSchema = z.strictObject({
+  action: z.string().min(1).max(64),
+  title: z.string().min(1).max(100),
+  url: httpUrl,
+});
+
+export const messageSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -')
+    .optional(),
+  title: z.string().min(1).max(500),
+  body: z.string().max(3000).default(''),
+  url: httpUrl.optional(),
+  icon: httpUrl.optional(),
+  image: httpUrl.optional(),
+  badge: httpUrl.optional(),
+  actions: z.array(actionSchema).max(4).optional(),
+  tag: z.string().max(200).optional(),
+  requireInteraction: z.boolean().optional(),
+});
+
+const uniqueMessages = z
+  .array(messageSchema)
+  .min(1)
+  .max(50)
+  .refine((messages) => {
+    const ids = messages.flatMap((m) => (m.id ? [m.id] : []));
+    return new Set(ids).size === ids.length;
+  }, 'message ids must be unique');
+
+export const campaignCreateSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  messages: uniqueMessages,
+  capping: cappingSchema.nullable().optional(),
+});
+
+export const campaignPatchSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  messages: uniqueMessages.optional(),
+  capping: cappingSchema.nullable().optional(),
+});
+
+const idList = z.array(z.string().min(1).max(256)).max(10_000);
+
+export const targetSchema = z.strictObject({
+  all: z.literal(true).optional(),
+  externalIds: idList.optional(),
+  subscriberIds: idList.optional(),
+  audiences: z.strictObject({ include: idList.optional(), exclude: idList.optional() }).optional(),
+  categories: idList.optional(),
+  siteIds: idList.optional(),
+  subscribedBetween: z
+    .strictObject({ from: utcTimestamp.optional(), to: utcTimestamp.optional() })
+    .optional(),
+});
+
+export const notificationCreateSchema = z.strictObject({
+  campaignId: z.string().min(1),
+  messageId: z.string().min(1).optional(),
+  override: z
+    .strictObject({
+      title: z.string().min(1).max(500).optional(),
+      body: z.string().max(3000).optional(),
+      url: httpUrl.optional(),
+      icon: httpUrl.optional(),
+      image: httpUrl.optional(),
+    })
+    .optional(),
+  target: targetSchema,
+  // RFC 8030 §5.2 leaves the maximum to the push service; FCM keeps 4 weeks.
+  ttl: z.number().int().min(0).max(2_419_200).default(2_419_200),
+  urgency: z.enum(['very-low', 'low', 'normal', 'high']).default('normal'),
+  // RFC 8030 §5.4: at most 32 characters of the URL- and filename-safe base64 alphabet.
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 characters of base64url')
+    .optional(),
+  sendAt: utcTimestamp.optional(),
+  ignoreCapping: z.boolean().default(false),
+});
+
+export const subscriptionSchema = z.strictObject({
+  endpoint: z.string().min(1).max(2048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    p256dh: base64url(65, 'keys.p256dh').refine(
+      (s) => Buffer.from(s, 'base64url')[0] === 0x04,
+      'keys.p256dh must be an uncompressed P-256 point',
+    ),
+    auth: base64url(16, 'keys.auth'),
+  }),
+});
+
+const shortId = z.string().min(1).max(256);
+
+export const subscribeSchema = z.object({
+  subscription: subscriptionSchema,
+  oldEndpoint: z.string().min(1).max(2048).optional(),
+  categories: z.array(z.string().max(64)).max(100).optional(),
+  anonymousId: shortId.optional(),
+  externalId: shortId.optional(),
+  timezone: z.string().max(64).optional(),
+  language: z.string().max(35).optional(),
+});
+
+export const unsubscribeSchema = z.object({ endpoint: z.string().min(1).max(2048) });
+
+export const pixelEventSchema = z.object({
+  type: z.enum(['page', 'track', 'identify']),
+  event: z.string().min(1).max(200).optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  traits: z.record(z.string(), z.unknown()).optional(),
+  subscriberId: shortId.optional(),
+  anonymousId: shortId.optional(),
+  externalId: shortId.optional(),
+  timestamp: utcTimestamp.optional(),
+  messageId: shortId.optional(),
+});
+
+export const pixelBatchSchema = z.union([
+  pixelEventSchema,
+  z.array(pixelEventSchema).min(1).max(100),
+]);
+
+export const receiptSchema = z.object({
+  id: z.string().max(128).optional(),
+  deliveryId: z.string().min(1).max(128),
+  kind: z.enum(['shown', 'clicked', 'closed']),
+  action: z.string().max(64).optional(),
+  at: utcTimestamp.optional(),
+});
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(256).optional(),
+});

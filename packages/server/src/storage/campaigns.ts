@@ -1,0 +1,189 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { NotificationAction } from '../wire.ts';
+import type { Capping } from './sites.ts';
+import { newId } from './ids.ts';
+import { fromJson, toJson } from './json.ts';
+import type { CampaignTable, Database } from './schema.ts';
+
+export interface CampaignMessage {
+  id: string;
+  title: string;
+  body: string;
+  url?: string;
+  icon?: string;
+  image?: string;
+  badge?: string;
+  actions?: NotificationAction[];
+  tag?: string;
+  requireInteraction?: boolean;
+}
+
+export interface Campaign {
+  id: string;
+  workspaceId: string;
+  name: string;
+  messages: CampaignMessage[];
+  capping: Capping | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const STAT_NAMES = [
+  'sent',
+  'delivered',
+  'failed',
+  'capped',
+  'shown',
+  'clicked',
+  'closed',
+] as const;
+export type StatName = (typeof STAT_NAMES)[number];
+export type StatCounts = Record<StatName, number>;
+
+export function emptyCounts(): StatCounts {
+  return { sent: 0, delivered: 0, failed: 0, capped: 0, shown: 0, clicked: 0, closed: 0 };
+}
+
+/** An increment of one message's counters, as workers add them up per batch. */
+export interface StatIncrement {
+  campaignId: string;
+  messageId: string;
+  counts: Partial<StatCounts>;
+}
+
+function toCampaign(row: Selectable<CampaignTable>): Campaign {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    messages: fromJson(row.messages, []),
+    capping: fromJson(row.capping, null),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function createCampaignStore(db: Kysely<Database>) {
+  return {
+    async create(
+      input: Pick<Campaign, 'workspaceId' | 'name' | 'messages' | 'capping'>,
+      now: number,
+    ): Promise<Campaign> {
+      const row = {
+        id: newId('cmp'),
+        workspace_id: input.workspaceId,
+        name: input.name,
+        messages: toJson(input.messages),
+        capping: input.capping ? toJson(input.capping) : null,
+        created_at: now,
+        updated_at: now,
+      };
+      await db.insertInto('campaigns').values(row).execute();
+      return toCampaign(row);
+    },
+
+    async get(workspaceId: string, id: string): Promise<Campaign | undefined> {
+      const row = await db
+        .selectFrom('campaigns')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toCampaign(row);
+    },
+
+    async getMany(ids: readonly string[]): Promise<Campaign[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('campaigns').selectAll().where('id', 'in', ids).execute();
+      return rows.map(toCampaign);
+    },
+
+    async list(
+      workspaceId: string,
+      page: { limit: number; cursor?: string },
+    ): Promise<{ data: Campaign[]; nextCursor: string | null }> {
+      let query = db.selectFrom('campaigns').selectAll().where('workspace_id', '=', workspaceId);
+      if (page.cursor) query = query.where('id', '>', page.cursor);
+      const rows = await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute();
+      const data = rows.slice(0, page.limit).map(toCampaign);
+      return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+    },
+
+    async update(
+      workspaceId: string,
+      id: string,
+      patch: Partial<Pick<Campaign, 'name' | 'messages' | 'capping'>>,
+      now: number,
+    ): Promise<Campaign | undefined> {
+      const set: Partial<CampaignTable> = { updated_at: now };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.messages !== undefined) set.messages = toJson(patch.messages);
+      if (patch.capping !== undefined) set.capping = patch.capping ? toJson(patch.capping) : null;
+      await db
+        .updateTable('campaigns')
+        .set(set)
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+      return this.get(workspaceId, id);
+    },
+
+    async stats(campaignId: string): Promise<Map<string, StatCounts>> {
+      const rows = await db
+        .selectFrom('campaign_stats')
+        .selectAll()
+        .where('campaign_id', '=', campaignId)
+        .execute();
+      return new Map(
+        rows.map((r) => [
+          r.message_id,
+          Object.fromEntries(STAT_NAMES.map((n) => [n, Number(r[n])])) as StatCounts,
+        ]),
+      );
+    },
+
+    /** Adds increments atomically (INSERT … ON CONFLICT DO UPDATE works on both dialects). */
+    async incrementStats(
+      increments: readonly StatIncrement[],
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      for (const inc of mergeIncrements(increments)) {
+        const counts = { ...emptyCounts(), ...inc.counts };
+        await trx
+          .insertInto('campaign_stats')
+          .values({ campaign_id: inc.campaignId, message_id: inc.messageId, ...counts })
+          .onConflict((oc) =>
+            oc
+              .columns(['campaign_id', 'message_id'])
+              .doUpdateSet(
+                Object.fromEntries(
+                  STAT_NAMES.filter((n) => counts[n] !== 0).map((n) => [
+                    n,
+                    sql`campaign_stats.${sql.ref(n)} + ${counts[n]}`,
+                  ]),
+                ),
+              ),
+          )
+          .execute();
+      }
+    },
+  };
+}
+
+function mergeIncrements(increments: readonly StatIncrement[]): StatIncrement[] {
+  const merged = new Map<string, StatIncrement>();
+  for (const inc of increments) {
+    const key = `${inc.campaignId}\u0000${inc.messageId}`;
+    const into = merged.get(key) ?? { ...inc, counts: {} };
+    for (const [name, value] of Object.entries(inc.counts) as [StatName, number][]) {
+      into.counts[name] = (into.counts[name] ?? 0) + value;
+    }
+    merged.set(key, into);
+  }
+  return [...merged.values()].filter((inc) => Object.values(inc.counts).some((v) => v !== 0));
+}
+
+export type CampaignStore = ReturnType<typeof createCampaignStore>;

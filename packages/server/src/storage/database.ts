@@ -1,0 +1,82 @@
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/** OID 20 is int8/BIGINT: our timestamps and counters fit in a JS number, so read them as one. */
+const PG_INT8 = 20;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === PG_INT8
+      ? Number
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Opens the database named by a `BECKON_DATABASE_URL`-style string and migrates it.
+ *
+ * - `undefined` → SQLite file `./beckon.db`
+ * - `sqlite:/path/file.db` (or `sqlite::memory:`) → that SQLite file
+ * - `postgres://...` → PostgreSQL; an extra `?schema=name` keeps Beckon's tables in that
+ *   schema (created if missing), which is also how tests isolate themselves.
+ *
+ * @example const db = await openDatabase('sqlite:/tmp/beckon.db');
+ */
+export async function openDatabase(url: string | undefined): Promise<Db> {
+  const db = url?.startsWith('postgres') ? await openPostgres(url) : openSqlite(url);
+  await migrate(db.kysely);
+  return db;
+}
+
+function openSqlite(url: string | undefined): Db {
+  const file = url ? url.replace(/^sqlite:(\/\/)?/, '') : './beckon.db';
+  const sqlite = new Sqlite(file);
+  // WAL lets readers (API) and the writer (workers) overlap; NORMAL is durable across an
+  // application crash, which is the failure we promise to survive (see PERF-NOTES.md).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
+    throw new Error(`Invalid schema name in database URL: ${schema}`);
+  }
+  if (schema) {
+    const admin = new pg.Client({ connectionString: parsed.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+}
+
+async function migrate(kysely: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

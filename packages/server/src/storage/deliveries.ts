@@ -1,0 +1,180 @@
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { DialectName } from './database.ts';
+import type { StatIncrement } from './campaigns.ts';
+import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
+
+export type DeliveryRow = Selectable<DeliveryTable>;
+
+export interface NewDelivery {
+  id: string;
+  notificationId: string;
+  workspaceId: string;
+  subscriberId: string;
+  siteId: string;
+  campaignId: string;
+  messageId: string;
+  status: 'queued' | 'capped';
+  nextAttemptAt: number;
+  expiresAt: number;
+}
+
+/** What happened to one claimed delivery, decided by the worker. */
+export type DeliveryResult =
+  | { kind: 'delivered'; requested: true }
+  | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
+  | { kind: 'expired'; requested: boolean }
+  | { kind: 'retry'; at: number; reason: string };
+
+export interface NotificationCounts {
+  targeted: number;
+  queued: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  capped: number;
+  expired: number;
+}
+
+export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
+  return {
+    /** Idempotent: a delivery for the same (notification, subscriber) is written once. */
+    async insertMany(rows: readonly NewDelivery[], trx: Kysely<Database> = db): Promise<void> {
+      if (rows.length === 0) return;
+      // 500 rows × 14 columns stays under SQLite's 32,766 bound-parameter limit.
+      for (let i = 0; i < rows.length; i += 500) {
+        await trx
+          .insertInto('deliveries')
+          .values(
+            rows.slice(i, i + 500).map((r) => ({
+              id: r.id,
+              notification_id: r.notificationId,
+              workspace_id: r.workspaceId,
+              subscriber_id: r.subscriberId,
+              site_id: r.siteId,
+              campaign_id: r.campaignId,
+              message_id: r.messageId,
+              status: r.status,
+              next_attempt_at: r.nextAttemptAt,
+              lease_until: null,
+              expires_at: r.expiresAt,
+              sent_at: null,
+              finished_at: r.status === 'queued' ? null : r.nextAttemptAt,
+              last_error: null,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
+          .execute();
+      }
+    },
+
+    /**
+     * Claims up to `limit` due deliveries with a lease. A worker that dies before recording
+     * the outcome leaves the lease to expire and the delivery is sent again (at least once).
+     */
+    async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+      let due = db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      return db
+        .updateTable('deliveries')
+        .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+    },
+
+    /** Records a batch of outcomes, their stats and any dead subscriptions in one transaction. */
+    async record(
+      results: ReadonlyArray<{ delivery: DeliveryRow; result: DeliveryResult }>,
+      now: number,
+      addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
+    ): Promise<void> {
+      if (results.length === 0) return;
+      const increments: StatIncrement[] = [];
+      const goneSubscribers: string[] = [];
+      await db.transaction().execute(async (trx) => {
+        for (const { delivery, result } of results) {
+          const firstRequest = delivery.sent_at === null;
+          const requested = result.kind === 'retry' || result.requested;
+          const set: Updateable<DeliveryTable> = { lease_until: null };
+          if (requested && firstRequest) set.sent_at = now;
+          if (result.kind === 'retry') {
+            set.next_attempt_at = result.at;
+            set.last_error = result.reason;
+          } else {
+            set.status = result.kind satisfies DeliveryStatus;
+            set.finished_at = now;
+            if (result.kind === 'failed') set.last_error = result.reason;
+            if (result.kind === 'failed' && result.deleteSubscriber) {
+              goneSubscribers.push(delivery.subscriber_id);
+            }
+          }
+          await trx.updateTable('deliveries').set(set).where('id', '=', delivery.id).execute();
+          increments.push({
+            campaignId: delivery.campaign_id,
+            messageId: delivery.message_id,
+            counts: {
+              sent: requested && firstRequest ? 1 : 0,
+              delivered: result.kind === 'delivered' ? 1 : 0,
+              failed: result.kind === 'failed' ? 1 : 0,
+            },
+          });
+        }
+        await addStats(increments, trx);
+        if (goneSubscribers.length > 0) {
+          await trx
+            .deleteFrom('subscriber_categories')
+            .where('subscriber_id', 'in', goneSubscribers)
+            .execute();
+          await trx.deleteFrom('subscribers').where('id', 'in', goneSubscribers).execute();
+        }
+      });
+    },
+
+    async counts(notificationId: string): Promise<NotificationCounts> {
+      const rows = await db
+        .selectFrom('deliveries')
+        .select((eb) => [
+          'status',
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.count<number>('sent_at').as('sent'),
+        ])
+        .where('notification_id', '=', notificationId)
+        .groupBy('status')
+        .execute();
+      const counts: NotificationCounts = {
+        targeted: 0,
+        queued: 0,
+        sent: 0,
+        delivered: 0,
+        failed: 0,
+        capped: 0,
+        expired: 0,
+      };
+      for (const row of rows) {
+        counts.targeted += Number(row.n);
+        counts.sent += Number(row.sent);
+        counts[row.status] += Number(row.n);
+      }
+      return counts;
+    },
+
+    /** A delivery as a receipt from a site may see it: only one that was sent for that site. */
+    async getOnSite(siteId: string, id: string): Promise<DeliveryRow | undefined> {
+      return db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+    },
+  };
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;

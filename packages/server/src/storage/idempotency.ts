@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import { fromJson, toJson } from './json.ts';
+import type { Database } from './schema.ts';
+
+/** How long a repeated `Idempotency-Key` returns the first answer. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function createIdempotencyStore(db: Kysely<Database>) {
+  return {
+    async find<T>(workspaceId: string, key: string, now: number): Promise<T | undefined> {
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .select(['response', 'created_at'])
+        .where('workspace_id', '=', workspaceId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (!row || row.created_at < now - IDEMPOTENCY_WINDOW_MS) return undefined;
+      return fromJson<T>(row.response, undefined as T);
+    },
+
+    /**
+     * Stores the answer in the same transaction as the work it describes. Returns false when
+     * another request with the same key got there first (the caller then rolls back).
+     */
+    async claim(
+      workspaceId: string,
+      key: string,
+      response: unknown,
+      now: number,
+      trx: Kysely<Database>,
+    ): Promise<boolean> {
+      await trx
+        .deleteFrom('idempotency_keys')
+        .where('workspace_id', '=', workspaceId)
+        .where('key', '=', key)
+        .where('created_at', '<', now - IDEMPOTENCY_WINDOW_MS)
+        .execute();
+      const result = await trx
+        .insertInto('idempotency_keys')
+        .values({ workspace_id: workspaceId, key, response: toJson(response), created_at: now })
+        .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+  };
+}
+
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

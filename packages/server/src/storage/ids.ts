@@ -1,0 +1,19 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A new id such as `sub_m3x9k2a1b4c5d6e7f8a9b0`: a prefix naming the kind, then a base-36
+ * time part so ids sort roughly by creation (cursor pagination, fan-out order) and 64 random
+ * bits so two processes never collide.
+ */
+export function newId(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`;
+}
+
+/** A secret that is shown once and stored only as its hash. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}

@@ -1,0 +1,162 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DialectName } from './database.ts';
+import { newId } from './ids.ts';
+import { fromJson, toJson } from './json.ts';
+import type { Database, JobStatus, JobTable } from './schema.ts';
+
+export interface Job<P = unknown> {
+  id: string;
+  workspaceId: string;
+  kind: string;
+  status: JobStatus;
+  payload: P;
+  progress: { done: number; total: number };
+  result: unknown;
+  error: string | null;
+  runAt: number;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function toJob(row: Selectable<JobTable>): Job {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    kind: row.kind,
+    status: row.status,
+    payload: fromJson(row.payload, {}),
+    progress: { done: Number(row.progress_done), total: Number(row.progress_total) },
+    result: fromJson(row.result, undefined),
+    error: row.error,
+    runAt: row.run_at,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * The durable job queue. A job is claimed with a lease; a worker that dies leaves the lease
+ * to run out and another worker takes the job over from the progress it saved
+ * (the pg-boss / graphile-worker pattern: on PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite
+ * one UPDATE … RETURNING statement, which SQLite runs under its single write lock).
+ */
+export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
+  return {
+    async enqueue(
+      job: { workspaceId: string; kind: string; payload: unknown; runAt: number; id?: string },
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<string> {
+      const id = job.id ?? newId('job');
+      await trx
+        .insertInto('jobs')
+        .values({
+          id,
+          workspace_id: job.workspaceId,
+          kind: job.kind,
+          status: 'queued',
+          payload: toJson(job.payload),
+          progress_done: 0,
+          progress_total: 0,
+          result: null,
+          error: null,
+          run_at: job.runAt,
+          lease_until: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return id;
+    },
+
+    async claim(now: number, leaseMs: number): Promise<Job | undefined> {
+      let due = db
+        .selectFrom('jobs')
+        .select('id')
+        .where('run_at', '<=', now)
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'queued'),
+            eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(1);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const row = await db
+        .updateTable('jobs')
+        .set({
+          status: 'running',
+          lease_until: now + leaseMs,
+          attempts: sql`attempts + 1`,
+          updated_at: now,
+        })
+        .where('id', '=', (eb) => eb.selectFrom(due.as('due')).select('due.id'))
+        .returningAll()
+        .executeTakeFirst();
+      return row && toJob(row);
+    },
+
+    /** Saves progress (and the payload's cursor) and extends the lease in one write. */
+    async checkpoint(
+      id: string,
+      update: { done: number; total?: number; payload?: unknown; leaseUntil: number },
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      await trx
+        .updateTable('jobs')
+        .set({
+          progress_done: update.done,
+          ...(update.total !== undefined && { progress_total: update.total }),
+          ...(update.payload !== undefined && { payload: toJson(update.payload) }),
+          lease_until: update.leaseUntil,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async finish(
+      id: string,
+      outcome: { status: 'succeeded'; result?: unknown } | { status: 'failed'; error: string },
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      await trx
+        .updateTable('jobs')
+        .set({
+          status: outcome.status,
+          result: outcome.status === 'succeeded' ? toJson(outcome.result ?? null) : null,
+          error: outcome.status === 'failed' ? outcome.error : null,
+          lease_until: null,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Gives a claimed job back to the queue to run again at `runAt`. */
+    async release(id: string, runAt: number, now: number): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'queued', run_at: runAt, lease_until: null, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async get(workspaceId: string, id: string): Promise<Job | undefined> {
+      const row = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toJob(row);
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;

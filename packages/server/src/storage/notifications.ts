@@ -1,0 +1,97 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { PushPayload } from '../wire.ts';
+import type { Target } from '../domain/target.ts';
+import { fromJson, toJson } from './json.ts';
+import type { Database, NotificationTable } from './schema.ts';
+
+/** What every delivery of a notification shows; the worker adds the `deliveryId`. */
+export type NotificationContent = Omit<PushPayload, 'deliveryId'>;
+
+export type Urgency = 'very-low' | 'low' | 'normal' | 'high';
+
+export interface Notification {
+  id: string;
+  workspaceId: string;
+  campaignId: string;
+  messageId: string;
+  content: NotificationContent;
+  target: Target;
+  ttl: number;
+  urgency: Urgency;
+  topic: string | null;
+  ignoreCapping: boolean;
+  sendAt: number;
+  expiresAt: number;
+  cancelled: boolean;
+  jobId: string;
+  createdAt: number;
+}
+
+function toNotification(row: Selectable<NotificationTable>): Notification {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    campaignId: row.campaign_id,
+    messageId: row.message_id,
+    content: fromJson(row.content, { title: '', body: '' }),
+    target: fromJson(row.target, {}),
+    ttl: Number(row.ttl),
+    urgency: row.urgency as Urgency,
+    topic: row.topic,
+    ignoreCapping: row.ignore_capping === 1,
+    sendAt: row.send_at,
+    expiresAt: row.expires_at,
+    cancelled: row.cancelled === 1,
+    jobId: row.job_id,
+    createdAt: row.created_at,
+  };
+}
+
+export function createNotificationStore(db: Kysely<Database>) {
+  return {
+    async insert(n: Notification, trx: Kysely<Database> = db): Promise<void> {
+      await trx
+        .insertInto('notifications')
+        .values({
+          id: n.id,
+          workspace_id: n.workspaceId,
+          campaign_id: n.campaignId,
+          message_id: n.messageId,
+          content: toJson(n.content),
+          target: toJson(n.target),
+          ttl: n.ttl,
+          urgency: n.urgency,
+          topic: n.topic,
+          ignore_capping: n.ignoreCapping ? 1 : 0,
+          send_at: n.sendAt,
+          expires_at: n.expiresAt,
+          cancelled: n.cancelled ? 1 : 0,
+          job_id: n.jobId,
+          created_at: n.createdAt,
+        })
+        .execute();
+    },
+
+    async get(workspaceId: string, id: string): Promise<Notification | undefined> {
+      const row = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toNotification(row);
+    },
+
+    async getMany(ids: readonly string[]): Promise<Notification[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', 'in', ids)
+        .execute();
+      return rows.map(toNotification);
+    },
+  };
+}
+
+export type NotificationStore = ReturnType<typeof createNotificationStore>;

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { ReceiptKind } from '../wire.ts';
+import type { StatIncrement } from './campaigns.ts';
+import type { Database } from './schema.ts';
+import type { DeliveryRow } from './deliveries.ts';
+
+export function createReceiptStore(db: Kysely<Database>) {
+  return {
+    /**
+     * Records one receipt per (delivery, kind); a repeat (a worker retrying after a lost
+     * answer) changes nothing. Returns whether it was new.
+     */
+    async record(
+      delivery: DeliveryRow,
+      receipt: { kind: ReceiptKind; action: string | null; at: number },
+      addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .insertInto('receipts')
+          .values({
+            delivery_id: delivery.id,
+            kind: receipt.kind,
+            action: receipt.action,
+            at: receipt.at,
+          })
+          .onConflict((oc) => oc.columns(['delivery_id', 'kind']).doNothing())
+          .executeTakeFirst();
+        const isNew = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+        if (isNew) {
+          await addStats(
+            [
+              {
+                campaignId: delivery.campaign_id,
+                messageId: delivery.message_id,
+                counts: { [receipt.kind]: 1 },
+              },
+            ],
+            trx,
+          );
+        }
+        return isNew;
+      });
+    },
+  };
+}
+
+export type ReceiptStore = ReturnType<typeof createReceiptStore>;

@@ -1,0 +1,38 @@
+import { createCampaignStore } from './campaigns.ts';
+import type { Db } from './database.ts';
+import { createDeliveryStore } from './deliveries.ts';
+import { createEventStore } from './events.ts';
+import { createIdempotencyStore } from './idempotency.ts';
+import { createJobStore } from './jobs.ts';
+import { createNotificationStore } from './notifications.ts';
+import { createReceiptStore } from './receipts.ts';
+import { createSiteStore } from './sites.ts';
+import { createSubscriberStore } from './subscribers.ts';
+import { createTargeting } from './targeting.ts';
+import { createUserStore } from './users.ts';
+import { createWorkspaceStore } from './workspaces.ts';
+
+/**
+ * Every repository over one database. The rest of the server sees only this object, never
+ * SQL. `store.db.kysely` is there for transactions that span repositories.
+ */
+export function createStore(db: Db) {
+  const { kysely, dialect } = db;
+  return {
+    db,
+    workspaces: createWorkspaceStore(kysely),
+    sites: createSiteStore(kysely),
+    subscribers: createSubscriberStore(kysely),
+    users: createUserStore(kysely),
+    events: createEventStore(kysely),
+    campaigns: createCampaignStore(kysely),
+    notifications: createNotificationStore(kysely),
+    deliveries: createDeliveryStore(kysely, dialect),
+    receipts: createReceiptStore(kysely),
+    jobs: createJobStore(kysely, dialect),
+    idempotency: createIdempotencyStore(kysely),
+    targeting: createTargeting(kysely),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

@@ -1,0 +1,73 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Target } from '../domain/target.ts';
+import type { Database } from './schema.ts';
+
+export interface TargetRow {
+  id: string;
+  site_id: string;
+}
+
+type SubscriberQuery = SelectQueryBuilder<Database, 'subscribers', TargetRow>;
+
+/**
+ * Resolves a target in SQL, one page at a time in id order, so a fan-out never holds the
+ * whole audience in memory. Each selector adds a WHERE clause (AND).
+ */
+export function createTargeting(db: Kysely<Database>) {
+  function query(workspaceId: string, target: Target): SubscriberQuery {
+    let q = db
+      .selectFrom('subscribers')
+      .select(['subscribers.id', 'subscribers.site_id'])
+      .where('subscribers.workspace_id', '=', workspaceId) as SubscriberQuery;
+    if (target.externalIds) {
+      q = q.where('subscribers.external_id', 'in', nonEmpty(target.externalIds));
+    }
+    if (target.subscriberIds) {
+      q = q.where('subscribers.id', 'in', nonEmpty(target.subscriberIds));
+    }
+    if (target.siteIds) q = q.where('subscribers.site_id', 'in', nonEmpty(target.siteIds));
+    if (target.categories) {
+      const categories = nonEmpty(target.categories);
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('subscriber_categories as sc')
+            .select('sc.subscriber_id')
+            .whereRef('sc.subscriber_id', '=', 'subscribers.id')
+            .where('sc.category_id', 'in', categories),
+        ),
+      );
+    }
+    const between = target.subscribedBetween;
+    if (between?.from !== undefined) q = q.where('subscribers.created_at', '>=', between.from);
+    if (between?.to !== undefined) q = q.where('subscribers.created_at', '<', between.to);
+    return q;
+  }
+
+  return {
+    async count(workspaceId: string, target: Target): Promise<number> {
+      const row = await query(workspaceId, target)
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    async page(
+      workspaceId: string,
+      target: Target,
+      afterId: string | null,
+      limit: number,
+    ): Promise<TargetRow[]> {
+      let q = query(workspaceId, target);
+      if (afterId) q = q.where('subscribers.id', '>', afterId);
+      return q.orderBy('subscribers.id').limit(limit).execute();
+    },
+  };
+}
+
+/** `IN ()` is a syntax error; a list that matches nothing must still be valid SQL. */
+function nonEmpty(values: readonly string[]): readonly string[] {
+  return values.length > 0 ? values : [''];
+}
+
+export type Targeting = ReturnType<typeof createTargeting>;

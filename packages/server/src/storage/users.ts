@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import { fromJson, toJson } from './json.ts';
+import type { Database } from './schema.ts';
+
+export interface User {
+  externalId: string;
+  traits: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function createUserStore(db: Kysely<Database>) {
+  return {
+    /** Creates the user or merges `traits` into the stored ones (a trait set to null is kept as null). */
+    async upsert(
+      workspaceId: string,
+      externalId: string,
+      traits: Record<string, unknown>,
+      now: number,
+    ): Promise<User> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .where('external_id', '=', externalId)
+          .executeTakeFirst();
+        const merged = { ...fromJson<Record<string, unknown>>(row?.traits, {}), ...traits };
+        if (row) {
+          await trx
+            .updateTable('users')
+            .set({ traits: toJson(merged), updated_at: now })
+            .where('workspace_id', '=', workspaceId)
+            .where('external_id', '=', externalId)
+            .execute();
+        } else {
+          await trx
+            .insertInto('users')
+            .values({
+              workspace_id: workspaceId,
+              external_id: externalId,
+              traits: toJson(merged),
+              created_at: now,
+              updated_at: now,
+            })
+            .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).doNothing())
+            .execute();
+        }
+        return {
+          externalId,
+          traits: merged,
+          createdAt: row?.created_at ?? now,
+          updatedAt: now,
+        };
+      });
+    },
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;

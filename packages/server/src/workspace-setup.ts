@@ -1,0 +1,41 @@
+import webpush from 'web-push';
+import { completePrompt } from './domain/site-defaults.ts';
+import { DEFAULT_VAPID_SUBJECT } from './http/routes/sites.ts';
+import type { Category } from './wire.ts';
+import type { Store } from './storage/store.ts';
+
+export interface InitResult {
+  apiKey: string;
+  siteKey: string;
+  siteId: string;
+  vapidPublicKey: string;
+}
+
+/**
+ * Creates a new workspace with one site (its own VAPID keys) and an API key: what
+ * `beckon init --json` and `BECKON_INIT=1` print.
+ */
+export async function initWorkspace(
+  store: Store,
+  opts: { name?: string; origins?: string[]; subject?: string; categories?: Category[] },
+  now: number,
+): Promise<InitResult> {
+  const name = opts.name ?? 'My site';
+  const { workspace, apiKey } = await store.workspaces.create(name, now);
+  const keys = webpush.generateVAPIDKeys();
+  const site = await store.sites.create(
+    {
+      workspaceId: workspace.id,
+      name,
+      origins: opts.origins ?? [],
+      categories: opts.categories ?? [],
+      prompt: completePrompt({}),
+      capping: {},
+      vapidSubject: opts.subject ?? DEFAULT_VAPID_SUBJECT,
+      vapidPublicKey: keys.publicKey,
+      vapidPrivateKey: keys.privateKey,
+    },
+    now,
+  );
+  return { apiKey, siteKey: site.siteKey, siteId: site.id, vapidPublicKey: site.vapidPublicKey };
+}
