@@ -20,9 +20,11 @@ const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAA
 export function publicRoutes(deps: AppDeps) {
   const { store, clock } = deps;
   const app = new Hono<AppEnv>();
-  app.use('/:siteKey/*', siteGate(deps));
+  const gate = siteGate(deps);
+  // The gate is attached per route: a wildcard would also catch the private `/v1/sites/{id}`.
+  app.options('/:siteKey/*', gate);
 
-  app.get('/:siteKey/config', (c) => {
+  app.get('/:siteKey/config', gate, (c) => {
     const site = c.get('site');
     c.header('Cache-Control', 'public, max-age=60');
     return c.json({
@@ -32,7 +34,7 @@ export function publicRoutes(deps: AppDeps) {
     });
   });
 
-  app.post('/:siteKey/subscriptions', async (c) => {
+  app.post('/:siteKey/subscriptions', gate, async (c) => {
     const site = c.get('site');
     const input = await readJson(c, subscribeSchema);
     if (!isAllowedPushEndpoint(input.subscription.endpoint, deps.pushOriginsAllow)) {
@@ -61,14 +63,14 @@ export function publicRoutes(deps: AppDeps) {
     return c.json({ subscriberId: id }, created ? 201 : 200);
   });
 
-  app.delete('/:siteKey/subscriptions', async (c) => {
+  app.delete('/:siteKey/subscriptions', gate, async (c) => {
     const { endpoint } = await readJson(c, unsubscribeSchema);
     const deleted = await store.subscribers.deleteByEndpoint(c.get('site').id, endpoint);
     if (!deleted) throw notFound('Subscription');
     return c.body(null, 204);
   });
 
-  app.post('/:siteKey/events', async (c) => {
+  app.post('/:siteKey/events', gate, async (c) => {
     const parsed = await readJson(c, pixelBatchSchema);
     const events = Array.isArray(parsed) ? parsed : [parsed];
     const accepted = await recordPixelEvents(deps, c.get('site'), events);
@@ -76,7 +78,7 @@ export function publicRoutes(deps: AppDeps) {
     return c.json({ accepted }, 202);
   });
 
-  app.get('/:siteKey/pixel.gif', async (c) => {
+  app.get('/:siteKey/pixel.gif', gate, async (c) => {
     const query = c.req.query();
     let properties: unknown;
     try {
@@ -96,7 +98,7 @@ export function publicRoutes(deps: AppDeps) {
     });
   });
 
-  app.post('/:siteKey/receipts', async (c) => {
+  app.post('/:siteKey/receipts', gate, async (c) => {
     const receipt = await readJson(c, receiptSchema);
     const delivery = await store.deliveries.getOnSite(c.get('site').id, receipt.deliveryId);
     if (!delivery) throw notFound('Delivery');

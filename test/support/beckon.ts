@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../packages/server/src/config.ts';
+import { createBeckon, listen, type Beckon } from '../../packages/server/src/main.ts';
+import { initWorkspace, type InitResult } from '../../packages/server/src/workspace-setup.ts';
+import { testDatabase, type Dialect, type TestDatabase } from './databases.ts';
+
+export interface TestBeckon extends Beckon, InitResult {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  database: TestDatabase;
+  /** Moves the server's clock forward (TTL, backoff and schedules without waiting). */
+  advanceClock(ms: number): void;
+  /** Calls the API as the workspace's key. */
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Beckon server in this process, on a fresh database of the given dialect,
+ * listening on 127.0.0.1, with one workspace and site made by `beckon init`.
+ */
+export async function startBeckon(opts: {
+  dialect: Dialect;
+  pushOrigins?: string[];
+  origins?: string[];
+  categories?: Array<{ id: string; label: string }>;
+  env?: Record<string, string>;
+  workers?: boolean;
+}): Promise<TestBeckon> {
+  const database = testDatabase(opts.dialect);
+  const config = loadConfig({
+    BECKON_DATABASE_URL: database.url,
+    BECKON_PORT: '0',
+    BECKON_HOST: '127.0.0.1',
+    BECKON_PUSH_ORIGINS_ALLOW: (opts.pushOrigins ?? []).join(','),
+    BECKON_POLL_MS: '50',
+    BECKON_RETRY_BASE_MS: '200',
+    ...opts.env,
+  });
+  let skew = 0;
+  const beckon = await createBeckon(config, { clock: () => Date.now() + skew });
+  const init_ = await initWorkspace(
+    beckon.store,
+    {
+      name: 'Test shop',
+      origins: opts.origins ?? ['http://localhost:5173'],
+      categories: opts.categories,
+    },
+    Date.now(),
+  );
+  const server = await listen(beckon.app, config);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (opts.workers !== false) beckon.engine.start();
+  return {
+    ...beckon,
+    ...init_,
+    url,
+    database,
+    advanceClock(ms) {
+      skew += ms;
+      beckon.engine.wake();
+    },
+    api(path, init = {}) {
+      return fetch(url + path, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          authorization: `Bearer ${init_.apiKey}`,
+          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+    },
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as import('node:http').Server).closeAllConnections();
+      await closed;
+      await beckon.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value, bounded in time. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
