@@ -1,0 +1,102 @@
+/**
+ * `npm start`: Beckon on SQLite plus a small demo shop at http://localhost:8787, with
+ * nothing to set up. The first start creates a workspace for the demo and keeps its keys
+ * in demo/.beckon-demo.json (git-ignored) so later starts reuse it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+import { loadConfig } from '../packages/server/src/config.ts';
+import { createBeckon, listen, log } from '../packages/server/src/main.ts';
+import { initWorkspace, type InitResult } from '../packages/server/src/workspace-setup.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const stateFile = join(here, '.beckon-demo.json');
+
+const config = loadConfig({
+  BECKON_DATABASE_URL: `sqlite:${join(here, '..', 'beckon.db')}`,
+  ...process.env,
+});
+const beckon = await createBeckon(config);
+const origins = [`http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`];
+
+async function demoWorkspace(): Promise<InitResult> {
+  if (existsSync(stateFile)) {
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as InitResult;
+    if (await beckon.store.sites.getByKey(saved.siteKey)) return saved;
+  }
+  const created = await initWorkspace(
+    beckon.store,
+    {
+      name: 'Demo shop',
+      origins,
+      categories: [
+        { id: 'deals', label: 'Deals and discounts', default: true },
+        { id: 'restock', label: 'Back in stock' },
+        { id: 'news', label: 'Shop news' },
+      ],
+    },
+    Date.now(),
+  );
+  writeFileSync(stateFile, JSON.stringify(created, null, 2));
+  return created;
+}
+
+const demo = await demoWorkspace();
+const page = readFileSync(join(here, 'index.html'), 'utf8');
+
+const app = new Hono();
+app.get('/', (c) => c.html(page.replaceAll('__SITE_KEY__', demo.siteKey)));
+app.get('/demo/:file{.+\\.(css|js|svg|png)}', (c) => {
+  const file = join(here, 'public', c.req.param('file').replace(/\.\./g, ''));
+  if (!existsSync(file)) return c.notFound();
+  const type = file.endsWith('.css')
+    ? 'text/css'
+    : file.endsWith('.svg')
+      ? 'image/svg+xml'
+      : file.endsWith('.png')
+        ? 'image/png'
+        : 'text/javascript';
+  return c.body(readFileSync(file), 200, { 'Content-Type': type });
+});
+// "Send me a test push": the demo's stand-in for the shop's own backend, which would hold
+// the API key. It sends to the subscriber the page names, through the public API path.
+app.post('/demo/send-test', async (c) => {
+  const { subscriberId } = (await c.req.json()) as { subscriberId?: string };
+  if (!subscriberId) return c.json({ error: 'subscriberId missing' }, 400);
+  const headers = { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' };
+  const campaigns = (await (await beckon.app.request('/v1/campaigns', { headers })).json()) as {
+    data: Array<{ id: string }>;
+  };
+  let campaignId = campaigns.data[0]?.id;
+  if (!campaignId) {
+    const created = await beckon.app.request('/v1/campaigns', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'Demo',
+        messages: [
+          {
+            title: 'Hello from Beckon 👋',
+            body: 'This push went page → server → push service → your browser.',
+            url: '/',
+          },
+        ],
+      }),
+    });
+    campaignId = ((await created.json()) as { id: string }).id;
+  }
+  const sent = await beckon.app.request('/v1/notifications', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ campaignId, target: { subscriberIds: [subscriberId] }, ttl: 300 }),
+  });
+  return c.json(await sent.json(), sent.status as 202);
+});
+app.route('/', beckon.app);
+
+await listen(app as unknown as typeof beckon.app, config);
+beckon.engine.start();
+log(`demo shop on http://localhost:${config.port}  (site key ${demo.siteKey})`);
+log(`API key for the demo workspace: ${demo.apiKey}`);

@@ -1,0 +1,119 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/beckon.ts';
+import { DIALECTS, testDatabase, type TestDatabase } from './support/databases.ts';
+import { freePort, runBeckon, spawnBeckon, waitForExit } from './support/process.ts';
+import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
+
+const SUBSCRIBERS = 1_000;
+
+/**
+ * An accepted notification is never lost: `beckon serve` is killed with SIGKILL in the
+ * middle of a 1,000-subscriber fan-out, started again, and every subscriber gets the push.
+ */
+describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
+  let push: LocalPushService;
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    push = await createLocalPushService();
+    database = testDatabase(dialect);
+    env = {
+      BECKON_DATABASE_URL: database.url,
+      BECKON_PUSH_ORIGINS_ALLOW: push.origin,
+      // A short lease so the restarted server takes over the dead one's work quickly.
+      BECKON_LEASE_MS: '1500',
+      BECKON_POLL_MS: '100',
+    };
+  });
+
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    await push.close();
+    await database.drop();
+  });
+
+  it('delivers to every subscriber after kill -9 mid fan-out', async () => {
+    const init = JSON.parse(
+      await runBeckon(['init', '--json', '--origin', 'https://shop.example'], env),
+    ) as {
+      apiKey: string;
+      siteKey: string;
+    };
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = await spawnBeckon('serve', env, port);
+    const api = (path: string, body?: unknown) =>
+      fetch(base + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    const subscribers = push.createSubscribers(SUBSCRIBERS);
+    for (let i = 0; i < subscribers.length; i += 50) {
+      await Promise.all(
+        subscribers.slice(i, i + 50).map(async (s) => {
+          const res = await fetch(`${base}/v1/sites/${init.siteKey}/subscriptions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ subscription: { endpoint: s.endpoint, keys: s.keys } }),
+          });
+          expect(res.status).toBe(201);
+        }),
+      );
+    }
+    const campaign = (await (
+      await api('/v1/campaigns', { name: 'Sale', messages: [{ title: 'Sale', body: 'Now' }] })
+    ).json()) as { id: string };
+
+    // Slow answers keep the fan-out in flight long enough to kill it in the middle.
+    push.respondWith('*', { delayMs: 150 });
+    const accepted = await api('/v1/notifications', {
+      campaignId: campaign.id,
+      target: { all: true },
+    });
+    expect(accepted.status).toBe(202);
+    const { notificationId } = (await accepted.json()) as { notificationId: string };
+
+    await eventually(async () => push.messages.length >= 50, {
+      what: 'the first pushes',
+      timeoutMs: 20_000,
+      intervalMs: 10,
+    });
+    server.kill('SIGKILL');
+    await waitForExit(server);
+    const beforeCrash = new Set(push.messages.map((m) => m.subscriberId)).size;
+    expect(beforeCrash).toBeLessThan(SUBSCRIBERS);
+
+    push.respondWith('*', { delayMs: 0 });
+    server = await spawnBeckon('serve', env, port);
+    await eventually(
+      async () => new Set(push.messages.map((m) => m.subscriberId)).size === SUBSCRIBERS,
+      {
+        what: `all ${SUBSCRIBERS} subscribers to receive the push (had ${beforeCrash} before the crash)`,
+        timeoutMs: 45_000,
+        intervalMs: 200,
+      },
+    );
+    const status = await eventually(
+      async () => {
+        const n = (await (await api(`/v1/notifications/${notificationId}`)).json()) as {
+          status: string;
+          counts: Record<string, number>;
+        };
+        return n.status === 'sent' ? n : undefined;
+      },
+      { what: 'the notification to be sent', timeoutMs: 20_000 },
+    );
+    expect(status.counts).toMatchObject({
+      targeted: SUBSCRIBERS,
+      delivered: SUBSCRIBERS,
+      failed: 0,
+    });
+    // Every payload decrypted to the campaign's message.
+    expect(push.messages.every((m) => JSON.parse(m.payload).title === 'Sale')).toBe(true);
+  });
+});
