@@ -201,19 +201,19 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
   it('never sends a notification after its TTL', async () => {
     const subscriber = push.createSubscriber();
     const { body } = await subscribe(subscriber);
-    await beckon.engine.stop();
+    await beckon.stopWorkers();
     try {
       const { notificationId } = await send({
         target: { subscriberIds: [body.subscriberId] },
         ttl: 60,
       });
       beckon.advanceClock(61_000); // the workers were down for longer than the TTL
-      beckon.engine.start();
+      beckon.startWorkers();
       const done = await settled(notificationId);
       expect(done.counts).toMatchObject({ targeted: 1, sent: 0, delivered: 0, expired: 1 });
       expect(push.attempts.filter((a) => a.subscriberId === subscriber.id)).toHaveLength(0);
     } finally {
-      beckon.engine.start();
+      beckon.startWorkers();
     }
   });
 

@@ -53,7 +53,7 @@ export async function startBeckon(opts: {
   );
   const server = await listen(beckon.app, config);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (opts.workers !== false) beckon.engine.start();
+  if (opts.workers !== false) beckon.startWorkers();
   return {
     ...beckon,
     ...init_,

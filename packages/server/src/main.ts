@@ -3,7 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve as serveNode, type ServerType } from '@hono/node-server';
 import type { Config } from './config.ts';
+import { createEvergreen } from './audiences/evergreen.ts';
+import { AUDIENCE_MEMBERS_JOB, createMembersJob } from './audiences/members-job.ts';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.ts';
+import { createWakeSignal } from './delivery/wake-signal.ts';
+import { startLoop, type Loop } from './delivery/workers.ts';
 import { createApp, type App } from './http/app.ts';
 import { openDatabase } from './storage/database.ts';
 import { createStore, type Store } from './storage/store.ts';
@@ -21,14 +25,20 @@ export interface Beckon {
   store: Store;
   app: App;
   engine: DeliveryEngine;
+  /** Delivery, jobs and the evergreen sweeper (what `serve` and `worker` run). */
+  startWorkers(): void;
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Evergreen campaigns are swept this often, and at once after new events. */
+const EVERGREEN_SWEEP_MS = 2_000;
+
 /**
  * Wires the server from a config: database, store, delivery engine and HTTP app. Nothing
- * listens or runs until `listen` / `engine.start()`.
+ * listens or runs until `listen` / `startWorkers()`.
  *
- * @example const beckon = await createBeckon(loadConfig()); beckon.engine.start();
+ * @example const beckon = await createBeckon(loadConfig()); beckon.startWorkers();
  */
 export async function createBeckon(
   config: Config,
@@ -41,6 +51,9 @@ export async function createBeckon(
     store,
     clock,
     log,
+    handlers: {
+      [AUDIENCE_MEMBERS_JOB]: createMembersJob({ store, clock, leaseMs: config.leaseMs }),
+    },
     options: {
       leaseMs: config.leaseMs,
       pollMs: config.pollMs,
@@ -48,21 +61,44 @@ export async function createBeckon(
       transport: config.pushCaFile ? { ca: readFileSync(config.pushCaFile) } : {},
     },
   });
+  const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });
+  const evergreenWake = createWakeSignal();
   const app = createApp({
     store,
     clock,
-    wake: () => engine.wake(),
+    evergreen,
+    // New events may make new audience members: sweep evergreen campaigns soon.
+    onEvents: () => evergreenWake.wake(),
+    wake: () => {
+      engine.wake();
+      evergreenWake.wake();
+    },
     pushOriginsAllow: config.pushOriginsAllow,
     rateLimit: config.rateLimit,
     assets: ASSETS,
     log,
   });
+  let sweeper: Loop | undefined;
+  async function stopWorkers() {
+    await sweeper?.stop();
+    sweeper = undefined;
+    await engine.stop();
+  }
   return {
     store,
     app,
     engine,
+    startWorkers() {
+      engine.start();
+      sweeper ??= startLoop(evergreen.sweep, {
+        idleMs: EVERGREEN_SWEEP_MS,
+        wake: evergreenWake,
+        log,
+      });
+    },
+    stopWorkers,
     async close() {
-      await engine.stop();
+      await stopWorkers();
       await db.close();
     },
   };

@@ -76,7 +76,7 @@ async function serve(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }
   const server = await listen(beckon.app, config);
-  if (config.workers) beckon.engine.start();
+  if (config.workers) beckon.startWorkers();
   log(
     `listening on http://${config.host}:${config.port} (${beckon.store.db.dialect}, workers ${config.workers ? 'on' : 'off'})`,
   );
@@ -88,7 +88,7 @@ async function serve(): Promise<void> {
 
 async function worker(): Promise<void> {
   const beckon = await createBeckon(loadConfig());
-  beckon.engine.start();
+  beckon.startWorkers();
   log(`delivery worker running (${beckon.store.db.dialect})`);
   onShutdown(() => beckon.close());
 }

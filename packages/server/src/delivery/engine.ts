@@ -2,7 +2,7 @@ import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createFanOut, FAN_OUT_JOB } from './fan-out.ts';
-import { createJobRunner } from './job-runner.ts';
+import { createJobRunner, type JobHandler } from './job-runner.ts';
 import { createPushSender } from './push-sender.ts';
 import { createPushTransport, type TransportOptions } from './push-transport.ts';
 import { createVapidCache } from './vapid-cache.ts';
@@ -36,6 +36,8 @@ export function createDeliveryEngine(deps: {
   clock: () => number;
   options?: Partial<EngineOptions>;
   log?: (message: string) => void;
+  /** Job kinds other features add (audience imports…), run by the same job loop. */
+  handlers?: Record<string, JobHandler>;
 }) {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
   const log = deps.log ?? (() => {});
@@ -55,6 +57,7 @@ export function createDeliveryEngine(deps: {
     leaseMs: options.leaseMs,
     log,
     handlers: {
+      ...deps.handlers,
       [FAN_OUT_JOB]: createFanOut({
         store: deps.store,
         clock: deps.clock,

@@ -34,13 +34,15 @@ export function createFanOut(deps: {
     let cursor = payload.cursor;
     let done = job.progress.done;
     const total =
-      job.progress.total || (await store.targeting.count(job.workspaceId, notification.target));
+      job.progress.total ||
+      (await store.targeting.count(job.workspaceId, notification.target, notification.sendAt));
     for (;;) {
       const page = await store.targeting.page(
         job.workspaceId,
         notification.target,
         cursor,
         deps.pageSize,
+        notification.sendAt,
       );
       if (page.length === 0) break;
       const now = clock();

@@ -2,12 +2,15 @@ import { Hono } from 'hono';
 import { requireApiKey } from './auth.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { ingestionRoutes } from './routes/ingestion.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { publicRoutes } from './routes/public.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { userRoutes } from './routes/users.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 
 /**
@@ -23,11 +26,19 @@ export function createApp(deps: AppDeps) {
   app.route('/', metaRoutes(deps));
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
+  // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).
+  app.use('/v1/identify', requireApiKey(deps.store, { allowBasic: true }));
+  app.use('/v1/track', requireApiKey(deps.store, { allowBasic: true }));
+  app.use('/v1/page', requireApiKey(deps.store, { allowBasic: true }));
+  app.use('/v1/batch', requireApiKey(deps.store, { allowBasic: true }));
+  app.route('/v1', ingestionRoutes(deps));
   app.use('/v1/*', apiKey);
   app.route('/v1/sites', siteRoutes(deps));
   app.route('/v1/subscribers', subscriberRoutes(deps));
   app.route('/v1/campaigns', campaignRoutes(deps));
   app.route('/v1/notifications', notificationRoutes(deps));
+  app.route('/v1/audiences', audienceRoutes(deps));
+  app.route('/v1/users', userRoutes(deps));
   app.route('/v1', workspaceRoutes(deps));
 
   app.notFound((c) =>

@@ -1,3 +1,5 @@
+import type { Evergreen } from '../audiences/evergreen.ts';
+import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
 import type { Workspace } from '../storage/workspaces.ts';
@@ -13,6 +15,9 @@ export interface AppDeps {
   /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
   assets: { snippet: string; serviceWorker: string };
   log: (message: string) => void;
+  /** New events were stored (triggers and evergreen campaigns react to them). */
+  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => void;
+  evergreen?: Evergreen;
 }
 
 export type AppEnv = {

@@ -44,6 +44,7 @@ export function campaignJson(c: Campaign) {
     name: c.name,
     messages: c.messages,
     capping: c.capping,
+    evergreen: c.audience,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
   };

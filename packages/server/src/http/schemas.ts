@@ -142,16 +142,24 @@ const uniqueMessages = z
     return new Set(ids).size === ids.length;
   }, 'message ids must be unique');
 
+/** Attaches the campaign to an audience: each new member gets the message once. */
+const evergreenSchema = z
+  .strictObject({ audienceId: z.string().min(1), messageId: z.string().min(1).optional() })
+  .nullable()
+  .optional();
+
 export const campaignCreateSchema = z.strictObject({
   name: z.string().min(1).max(200),
   messages: uniqueMessages,
   capping: cappingSchema.nullable().optional(),
+  evergreen: evergreenSchema,
 });
 
 export const campaignPatchSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   messages: uniqueMessages.optional(),
   capping: cappingSchema.nullable().optional(),
+  evergreen: evergreenSchema,
 });
 
 const idList = z.array(z.string().min(1).max(256)).max(10_000);

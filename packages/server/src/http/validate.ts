@@ -10,8 +10,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * `text/plain` is accepted too because `navigator.sendBeacon` can only send that without a
  * CORS preflight.
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const raw = await readBodyText(c);
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  opts: { maxBytes?: number } = {},
+): Promise<z.output<S>> {
+  const raw = await readBodyText(c, opts.maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -21,15 +25,11 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   return parseWith(schema, value, 'body');
 }
 
-export async function readBodyText(c: Context): Promise<string> {
-  const length = Number(c.req.header('content-length') ?? 0);
-  if (length > MAX_BODY_BYTES) {
-    throw new ProblemError(413, 'Payload Too Large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
+export async function readBodyText(c: Context, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  const tooLarge = new ProblemError(413, 'Payload Too Large', `The body exceeds ${maxBytes} bytes`);
+  if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge;
   const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new ProblemError(413, 'Payload Too Large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
+  if (Buffer.byteLength(text) > maxBytes) throw tooLarge;
   return text;
 }
 

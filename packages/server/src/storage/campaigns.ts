@@ -24,8 +24,15 @@ export interface Campaign {
   name: string;
   messages: CampaignMessage[];
   capping: Capping | null;
+  /** Evergreen: every new member of the audience gets this message once, automatically. */
+  audience: EvergreenAudience | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface EvergreenAudience {
+  audienceId: string;
+  messageId: string;
 }
 
 export const STAT_NAMES = [
@@ -58,6 +65,10 @@ function toCampaign(row: Selectable<CampaignTable>): Campaign {
     name: row.name,
     messages: fromJson(row.messages, []),
     capping: fromJson(row.capping, null),
+    audience:
+      row.audience_id && row.audience_message_id
+        ? { audienceId: row.audience_id, messageId: row.audience_message_id }
+        : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -66,7 +77,7 @@ function toCampaign(row: Selectable<CampaignTable>): Campaign {
 export function createCampaignStore(db: Kysely<Database>) {
   return {
     async create(
-      input: Pick<Campaign, 'workspaceId' | 'name' | 'messages' | 'capping'>,
+      input: Pick<Campaign, 'workspaceId' | 'name' | 'messages' | 'capping' | 'audience'>,
       now: number,
     ): Promise<Campaign> {
       const row = {
@@ -75,6 +86,8 @@ export function createCampaignStore(db: Kysely<Database>) {
         name: input.name,
         messages: toJson(input.messages),
         capping: input.capping ? toJson(input.capping) : null,
+        audience_id: input.audience?.audienceId ?? null,
+        audience_message_id: input.audience?.messageId ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -90,6 +103,16 @@ export function createCampaignStore(db: Kysely<Database>) {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toCampaign(row);
+    },
+
+    /** Campaigns attached to an audience (evergreen), across workspaces, for the sweeper. */
+    async listEvergreen(): Promise<Campaign[]> {
+      const rows = await db
+        .selectFrom('campaigns')
+        .selectAll()
+        .where('audience_id', 'is not', null)
+        .execute();
+      return rows.map(toCampaign);
     },
 
     async getMany(ids: readonly string[]): Promise<Campaign[]> {
@@ -115,13 +138,17 @@ export function createCampaignStore(db: Kysely<Database>) {
     async update(
       workspaceId: string,
       id: string,
-      patch: Partial<Pick<Campaign, 'name' | 'messages' | 'capping'>>,
+      patch: Partial<Pick<Campaign, 'name' | 'messages' | 'capping' | 'audience'>>,
       now: number,
     ): Promise<Campaign | undefined> {
       const set: Partial<CampaignTable> = { updated_at: now };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.messages !== undefined) set.messages = toJson(patch.messages);
       if (patch.capping !== undefined) set.capping = patch.capping ? toJson(patch.capping) : null;
+      if (patch.audience !== undefined) {
+        set.audience_id = patch.audience?.audienceId ?? null;
+        set.audience_message_id = patch.audience?.messageId ?? null;
+      }
       await db
         .updateTable('campaigns')
         .set(set)

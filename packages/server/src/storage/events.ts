@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
 import type { Database } from './schema.ts';
@@ -42,6 +42,64 @@ export function createEventStore(db: Kysely<Database>) {
         .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
         .executeTakeFirst();
       return { inserted: Number(result.numInsertedOrUpdatedRows ?? 0) };
+    },
+
+    /** Which of these message ids the workspace has already seen. */
+    async seenMessageIds(workspaceId: string, messageIds: readonly string[]): Promise<Set<string>> {
+      if (messageIds.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('events')
+        .select('message_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('message_id', 'in', messageIds)
+        .execute();
+      return new Set(rows.map((r) => r.message_id ?? ''));
+    },
+
+    /** Gives a subscriber the events its browser recorded before it subscribed. */
+    async attachToSubscriber(
+      workspaceId: string,
+      anonymousId: string,
+      subscriberId: string,
+    ): Promise<void> {
+      await db
+        .updateTable('events')
+        .set({ subscriber_id: subscriberId })
+        .where('workspace_id', '=', workspaceId)
+        .where('anonymous_id', '=', anonymousId)
+        .where('subscriber_id', 'is', null)
+        .execute();
+    },
+
+    async countIngestion(
+      workspaceId: string,
+      counts: { received: number; dropped: number; duplicates: number },
+    ): Promise<void> {
+      if (counts.received + counts.dropped + counts.duplicates === 0) return;
+      await db
+        .insertInto('ingestion_counters')
+        .values({ workspace_id: workspaceId, ...counts })
+        .onConflict((oc) =>
+          oc.column('workspace_id').doUpdateSet({
+            received: sql`ingestion_counters.received + ${counts.received}`,
+            dropped: sql`ingestion_counters.dropped + ${counts.dropped}`,
+            duplicates: sql`ingestion_counters.duplicates + ${counts.duplicates}`,
+          }),
+        )
+        .execute();
+    },
+
+    async ingestionCounts(workspaceId: string) {
+      const row = await db
+        .selectFrom('ingestion_counters')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
+      return {
+        received: Number(row?.received ?? 0),
+        dropped: Number(row?.dropped ?? 0),
+        duplicates: Number(row?.duplicates ?? 0),
+      };
     },
 
     /** Joins earlier anonymous activity to the user once it is identified. */

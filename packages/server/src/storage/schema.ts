@@ -20,6 +20,43 @@ export interface Database {
   receipts: ReceiptTable;
   jobs: JobTable;
   idempotency_keys: IdempotencyKeyTable;
+  audiences: AudienceTable;
+  audience_members: AudienceMemberTable;
+  evergreen_sends: EvergreenSendTable;
+  ingestion_counters: IngestionCounterTable;
+}
+
+export interface AudienceTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  key: string;
+  rule: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type MemberType = 'user' | 'subscriber';
+
+export interface AudienceMemberTable {
+  audience_id: string;
+  member_type: MemberType;
+  member_id: string;
+  workspace_id: string;
+  added_at: number;
+}
+
+export interface EvergreenSendTable {
+  campaign_id: string;
+  member_key: string;
+  at: number;
+}
+
+export interface IngestionCounterTable {
+  workspace_id: string;
+  received: number;
+  dropped: number;
+  duplicates: number;
 }
 
 export interface WorkspaceTable {
@@ -102,6 +139,9 @@ export interface CampaignTable {
   name: string;
   messages: string;
   capping: string | null;
+  /** Evergreen: every new member of this audience gets `audience_message_id` once. */
+  audience_id: string | null;
+  audience_message_id: string | null;
   created_at: number;
   updated_at: number;
 }

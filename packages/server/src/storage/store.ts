@@ -1,3 +1,4 @@
+import { createAudienceStore } from './audiences.ts';
 import { createCampaignStore } from './campaigns.ts';
 import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
@@ -18,7 +19,9 @@ import { createWorkspaceStore } from './workspaces.ts';
  */
 export function createStore(db: Db) {
   const { kysely, dialect } = db;
+  const audiences = createAudienceStore(kysely, dialect);
   return {
+    audiences,
     db,
     workspaces: createWorkspaceStore(kysely),
     sites: createSiteStore(kysely),
@@ -31,7 +34,7 @@ export function createStore(db: Db) {
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
     idempotency: createIdempotencyStore(kysely),
-    targeting: createTargeting(kysely),
+    targeting: createTargeting(kysely, audiences),
   };
 }
 

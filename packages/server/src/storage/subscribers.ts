@@ -223,6 +223,21 @@ export function createSubscriberStore(db: Kysely<Database>) {
       return { data, nextCursor: more ? (data.at(-1)?.id ?? null) : null };
     },
 
+    /** ID sync from a server (Segment identify): every subscriber of the workspace with this anonymous id. */
+    async linkAnonymousInWorkspace(
+      workspaceId: string,
+      anonymousId: string,
+      externalId: string,
+      now: number,
+    ): Promise<void> {
+      await db
+        .updateTable('subscribers')
+        .set({ external_id: externalId, last_seen_at: now })
+        .where('workspace_id', '=', workspaceId)
+        .where('anonymous_id', '=', anonymousId)
+        .execute();
+    },
+
     /**
      * ID sync: links subscribers of a site to a user. A subscriber id wins; otherwise every
      * subscriber of the site that carries this anonymous id is linked.

@@ -1,5 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Target } from '../domain/target.ts';
+import type { AudienceStore } from './audiences.ts';
 import type { Database } from './schema.ts';
 
 export interface TargetRow {
@@ -13,8 +14,8 @@ type SubscriberQuery = SelectQueryBuilder<Database, 'subscribers', TargetRow>;
  * Resolves a target in SQL, one page at a time in id order, so a fan-out never holds the
  * whole audience in memory. Each selector adds a WHERE clause (AND).
  */
-export function createTargeting(db: Kysely<Database>) {
-  function query(workspaceId: string, target: Target): SubscriberQuery {
+export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) {
+  async function query(workspaceId: string, target: Target, now: number): Promise<SubscriberQuery> {
     let q = db
       .selectFrom('subscribers')
       .select(['subscribers.id', 'subscribers.site_id'])
@@ -40,12 +41,26 @@ export function createTargeting(db: Kysely<Database>) {
     const between = target.subscribedBetween;
     if (between?.from !== undefined) q = q.where('subscribers.created_at', '>=', between.from);
     if (between?.to !== undefined) q = q.where('subscribers.created_at', '<', between.to);
+    // Include any of the listed audiences, exclude all of the others.
+    const include = target.audiences?.include ?? [];
+    const exclude = target.audiences?.exclude ?? [];
+    if (include.length > 0) {
+      const predicates = await audiences.predicates(workspaceId, include, now);
+      q = q.where(({ or }) => or(predicates));
+    }
+    if (exclude.length > 0) {
+      for (const predicate of await audiences.predicates(workspaceId, exclude, now)) {
+        q = q.where(({ not }) => not(predicate));
+      }
+    }
     return q;
   }
 
   return {
-    async count(workspaceId: string, target: Target): Promise<number> {
-      const row = await query(workspaceId, target)
+    async count(workspaceId: string, target: Target, now: number): Promise<number> {
+      const row = await (
+        await query(workspaceId, target, now)
+      )
         .clearSelect()
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirst();
@@ -57,8 +72,9 @@ export function createTargeting(db: Kysely<Database>) {
       target: Target,
       afterId: string | null,
       limit: number,
+      now: number,
     ): Promise<TargetRow[]> {
-      let q = query(workspaceId, target);
+      let q = await query(workspaceId, target, now);
       if (afterId) q = q.where('subscribers.id', '>', afterId);
       return q.orderBy('subscribers.id').limit(limit).execute();
     },

@@ -11,6 +11,58 @@ export interface User {
 
 export function createUserStore(db: Kysely<Database>) {
   return {
+    async get(workspaceId: string, externalId: string): Promise<User | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
+      return (
+        row && {
+          externalId: row.external_id,
+          traits: fromJson(row.traits, {}),
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        }
+      );
+    },
+
+    /** Sets the user's traits to exactly these (PUT), creating the user if needed. */
+    async replace(
+      workspaceId: string,
+      externalId: string,
+      traits: Record<string, unknown>,
+      now: number,
+    ): Promise<User> {
+      const existing = await this.get(workspaceId, externalId);
+      if (existing) {
+        await db
+          .updateTable('users')
+          .set({ traits: toJson(traits), updated_at: now })
+          .where('workspace_id', '=', workspaceId)
+          .where('external_id', '=', externalId)
+          .execute();
+      } else {
+        await db
+          .insertInto('users')
+          .values({
+            workspace_id: workspaceId,
+            external_id: externalId,
+            traits: toJson(traits),
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['workspace_id', 'external_id'])
+              .doUpdateSet({ traits: toJson(traits), updated_at: now }),
+          )
+          .execute();
+      }
+      return { externalId, traits, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    },
+
     /** Creates the user or merges `traits` into the stored ones (a trait set to null is kept as null). */
     async upsert(
       workspaceId: string,

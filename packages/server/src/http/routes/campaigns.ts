@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { emptyCounts, type CampaignMessage } from '../../storage/campaigns.ts';
+import {
+  emptyCounts,
+  type CampaignMessage,
+  type EvergreenAudience,
+} from '../../storage/campaigns.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { campaignJson } from '../presenters.ts';
-import { notFound } from '../problem.ts';
+import { notFound, ProblemError } from '../problem.ts';
 import {
   campaignCreateSchema,
   campaignPatchSchema,
@@ -18,20 +22,48 @@ function withIds(messages: z.output<typeof messageSchema>[]): CampaignMessage[] 
   return messages.map((m) => ({ ...m, id: m.id ?? `msg_${randomUUID().slice(0, 8)}` }));
 }
 
-export function campaignRoutes({ store, clock }: AppDeps) {
+/** Checks an evergreen attachment: the audience is the workspace's, the message the campaign's. */
+async function evergreenOf(
+  deps: AppDeps,
+  workspaceId: string,
+  input: { audienceId: string; messageId?: string | undefined } | null | undefined,
+  messages: CampaignMessage[],
+): Promise<EvergreenAudience | null> {
+  if (!input) return null;
+  if (!(await deps.store.audiences.get(workspaceId, input.audienceId))) {
+    throw new ProblemError(
+      400,
+      'Invalid request',
+      'evergreen.audienceId is not an audience of this workspace',
+      [{ path: 'evergreen.audienceId', message: 'no such audience' }],
+    );
+  }
+  const messageId = input.messageId ?? messages[0]?.id;
+  if (!messageId || !messages.some((m) => m.id === messageId)) {
+    throw new ProblemError(
+      400,
+      'Invalid request',
+      'evergreen.messageId is not a message of this campaign',
+      [{ path: 'evergreen.messageId', message: 'no such message' }],
+    );
+  }
+  return { audienceId: input.audienceId, messageId };
+}
+
+export function campaignRoutes(deps: AppDeps) {
+  const { store, clock } = deps;
   const app = new Hono<AppEnv>();
 
   app.post('/', async (c) => {
+    const workspaceId = c.get('workspace').id;
     const input = await readJson(c, campaignCreateSchema);
+    const messages = withIds(input.messages);
+    const audience = await evergreenOf(deps, workspaceId, input.evergreen, messages);
     const campaign = await store.campaigns.create(
-      {
-        workspaceId: c.get('workspace').id,
-        name: input.name,
-        messages: withIds(input.messages),
-        capping: input.capping ?? null,
-      },
+      { workspaceId, name: input.name, messages, capping: input.capping ?? null, audience },
       clock(),
     );
+    if (audience) await deps.evergreen?.baseline(campaign);
     return c.json(campaignJson(campaign), 201);
   });
 
@@ -51,13 +83,20 @@ export function campaignRoutes({ store, clock }: AppDeps) {
     const patch = await readJson(c, campaignPatchSchema);
     const current = await store.campaigns.get(workspaceId, c.req.param('id'));
     if (!current) throw notFound('Campaign');
+    const messages = patch.messages && withIds(patch.messages);
+    const audience =
+      patch.evergreen === undefined
+        ? undefined
+        : await evergreenOf(deps, workspaceId, patch.evergreen, messages ?? current.messages);
     const campaign = await store.campaigns.update(
       workspaceId,
       current.id,
-      { ...patch, messages: patch.messages && withIds(patch.messages) },
+      { name: patch.name, capping: patch.capping, messages, audience },
       clock(),
     );
     if (!campaign) throw notFound('Campaign');
+    const attached = audience && audience.audienceId !== current.audience?.audienceId;
+    if (attached) await deps.evergreen?.baseline(campaign);
     return c.json(campaignJson(campaign));
   });
 

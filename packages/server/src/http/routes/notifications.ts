@@ -31,10 +31,13 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
         { path: 'target', message: 'name a selector, or { "all": true } for everyone' },
       ]);
     }
-    if (input.target.audiences) {
-      throw new ProblemError(400, 'Invalid request', 'audience targeting is not available yet', [
-        { path: 'target.audiences', message: 'not supported by this server version' },
-      ]);
+    const audienceIds = [
+      ...(input.target.audiences?.include ?? []),
+      ...(input.target.audiences?.exclude ?? []),
+    ];
+    for (const audienceId of new Set(audienceIds)) {
+      if (!(await store.audiences.get(workspaceId, audienceId)))
+        throw notFound(`Audience ${audienceId}`);
     }
     const campaign = await store.campaigns.get(workspaceId, input.campaignId);
     if (!campaign) throw notFound('Campaign');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { NewEvent } from '../../storage/events.ts';
+import { recordEvents } from '../../ingestion/record-events.ts';
 import type { Site } from '../../storage/sites.ts';
 import type { AppDeps } from '../context.ts';
 import { ProblemError } from '../problem.ts';
@@ -8,9 +8,8 @@ import type { pixelEventSchema } from '../schemas.ts';
 type PixelEvent = z.output<typeof pixelEventSchema>;
 
 /**
- * Stores the pixel's events and applies identify (ID sync): the subscriber — or every
- * subscriber of the site carrying the anonymous id — is linked to the user, the user's
- * traits are merged, and earlier anonymous events are joined to the user.
+ * The pixel's events: validated as a whole (one bad event refuses the batch and changes
+ * nothing), then recorded with identify applied (ID sync).
  */
 export async function recordPixelEvents(
   deps: AppDeps,
@@ -32,38 +31,26 @@ export async function recordPixelEvents(
   });
   const now = clock();
   // A subscriber id from the page is only trusted if it belongs to this site.
-  const subscriberIds = new Set<string>();
+  const onSite = new Set<string>();
   for (const id of new Set(events.flatMap((e) => (e.subscriberId ? [e.subscriberId] : [])))) {
-    if (await store.subscribers.getOnSite(site.id, id)) subscriberIds.add(id);
+    if (await store.subscribers.getOnSite(site.id, id)) onSite.add(id);
   }
-  const rows: NewEvent[] = events.map((e) => ({
-    workspaceId: site.workspaceId,
-    siteId: site.id,
-    subscriberId: e.subscriberId && subscriberIds.has(e.subscriberId) ? e.subscriberId : null,
-    anonymousId: e.anonymousId ?? null,
-    externalId: e.externalId ?? null,
-    type: e.type,
-    name: e.event ?? null,
-    properties: (e.type === 'identify' ? e.traits : e.properties) ?? {},
-    messageId: e.messageId ?? null,
-    occurredAt: e.timestamp ?? now,
-  }));
-  const { inserted } = await store.events.insert(rows, now);
-
-  for (const e of events) {
-    if (e.type !== 'identify' || !e.externalId) continue;
-    await store.users.upsert(site.workspaceId, e.externalId, e.traits ?? {}, now);
-    const subscriberId =
-      e.subscriberId && subscriberIds.has(e.subscriberId) ? e.subscriberId : undefined;
-    await store.subscribers.linkExternalId(
-      site.id,
-      { subscriberId, anonymousId: e.anonymousId },
-      e.externalId,
-      now,
-    );
-    if (e.anonymousId) {
-      await store.events.attachAnonymous(site.workspaceId, e.anonymousId, e.externalId);
-    }
-  }
-  return inserted;
+  const result = await recordEvents(
+    store,
+    { workspaceId: site.workspaceId, siteId: site.id },
+    events.map((e) => ({
+      type: e.type,
+      name: e.event ?? null,
+      properties: e.properties ?? {},
+      traits: e.traits ?? {},
+      externalId: e.externalId ?? null,
+      anonymousId: e.anonymousId ?? null,
+      subscriberId: e.subscriberId && onSite.has(e.subscriberId) ? e.subscriberId : null,
+      messageId: e.messageId ?? null,
+      occurredAt: e.timestamp ?? now,
+    })),
+    now,
+  );
+  deps.onEvents?.(site.workspaceId, result.fresh);
+  return result.recorded;
 }

@@ -54,6 +54,9 @@ export function publicRoutes(deps: AppDeps) {
       { workspaceId: site.workspaceId, siteId: site.id, ...input },
       now,
     );
+    if (input.anonymousId) {
+      await store.events.attachToSubscriber(site.workspaceId, input.anonymousId, id);
+    }
     if (input.externalId) {
       await store.users.upsert(site.workspaceId, input.externalId, {}, now);
       if (input.anonymousId) {

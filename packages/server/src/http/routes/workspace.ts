@@ -14,6 +14,7 @@ export function workspaceRoutes({ store }: AppDeps) {
       id: workspace.id,
       name: workspace.name,
       createdAt: iso(workspace.createdAt),
+      ingestion: await store.events.ingestionCounts(workspace.id),
       sites: sites.map((site) => ({
         ...siteJson(site),
         features: {

@@ -1,0 +1,143 @@
+import { sql } from 'kysely';
+import { resolveContent } from '../domain/payload.ts';
+import type { Campaign } from '../storage/campaigns.ts';
+import { newId } from '../storage/ids.ts';
+import type { Store } from '../storage/store.ts';
+
+/** The member a subscriber counts as: its user when it has one, else itself. */
+const MEMBER_KEY = sql<string>`CASE WHEN subscribers.external_id IS NULL THEN 'subscriber:' || subscribers.id ELSE 'user:' || subscribers.external_id END`;
+
+/** How long an evergreen push may wait for delivery before it is pointless. */
+const EVERGREEN_TTL_S = 24 * 60 * 60;
+const PAGE = 500;
+
+/**
+ * Evergreen campaigns: every new member of the attached audience gets the campaign's
+ * message once, automatically. "Once" is per member (a user, across all its devices);
+ * members present when the campaign was attached are recorded as already served.
+ */
+export function createEvergreen(deps: { store: Store; clock: () => number; onQueued: () => void }) {
+  const { store, clock } = deps;
+
+  async function newMembers(campaign: Campaign, limit: number) {
+    const audienceId = campaign.audience!.audienceId;
+    const [predicate] = await store.audiences.predicates(
+      campaign.workspaceId,
+      [audienceId],
+      clock(),
+    );
+    return store.db.kysely
+      .selectFrom('subscribers')
+      .select(['subscribers.id', 'subscribers.site_id', MEMBER_KEY.as('member_key')])
+      .where('subscribers.workspace_id', '=', campaign.workspaceId)
+      .where(predicate!)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('evergreen_sends as es')
+              .select('es.member_key')
+              .where('es.campaign_id', '=', campaign.id)
+              .where(sql`es.member_key`, '=', MEMBER_KEY),
+          ),
+        ),
+      )
+      .orderBy('subscribers.id')
+      .limit(limit)
+      .execute();
+  }
+
+  return {
+    /** Records the audience's current members as served, so only later members get the push. */
+    async baseline(campaign: Campaign): Promise<void> {
+      for (;;) {
+        const rows = await newMembers(campaign, 5_000);
+        if (rows.length === 0) return;
+        const now = clock();
+        const keys = [...new Set(rows.map((r) => r.member_key))];
+        await store.db.kysely
+          .insertInto('evergreen_sends')
+          .values(keys.map((member_key) => ({ campaign_id: campaign.id, member_key, at: now })))
+          .onConflict((oc) => oc.columns(['campaign_id', 'member_key']).doNothing())
+          .execute();
+      }
+    },
+
+    /** Sends to members that joined since the last sweep; true when it found some. */
+    async sweep(): Promise<boolean> {
+      let found = false;
+      for (const campaign of await store.campaigns.listEvergreen()) {
+        const message = campaign.messages.find((m) => m.id === campaign.audience?.messageId);
+        if (!message) continue;
+        const rows = await newMembers(campaign, PAGE);
+        if (rows.length === 0) continue;
+        found = true;
+        const now = clock();
+        const notificationId = newId('ntf');
+        const expiresAt = now + EVERGREEN_TTL_S * 1000;
+        await store.db.kysely.transaction().execute(async (trx) => {
+          const keys = [...new Set(rows.map((r) => r.member_key))];
+          await trx
+            .insertInto('evergreen_sends')
+            .values(keys.map((member_key) => ({ campaign_id: campaign.id, member_key, at: now })))
+            .onConflict((oc) => oc.columns(['campaign_id', 'member_key']).doNothing())
+            .execute();
+          const jobId = await store.jobs.enqueue(
+            {
+              workspaceId: campaign.workspaceId,
+              kind: 'evergreen',
+              payload: { notificationId },
+              runAt: now,
+            },
+            now,
+            trx,
+          );
+          await store.jobs.finish(
+            jobId,
+            { status: 'succeeded', result: { targeted: rows.length } },
+            now,
+            trx,
+          );
+          await store.notifications.insert(
+            {
+              id: notificationId,
+              workspaceId: campaign.workspaceId,
+              campaignId: campaign.id,
+              messageId: message.id,
+              content: resolveContent(message, undefined),
+              target: { subscriberIds: rows.map((r) => r.id) },
+              ttl: EVERGREEN_TTL_S,
+              urgency: 'normal',
+              topic: null,
+              ignoreCapping: false,
+              sendAt: now,
+              expiresAt,
+              cancelled: false,
+              jobId,
+              createdAt: now,
+            },
+            trx,
+          );
+          await store.deliveries.insertMany(
+            rows.map((r) => ({
+              id: newId('dlv'),
+              notificationId,
+              workspaceId: campaign.workspaceId,
+              subscriberId: r.id,
+              siteId: r.site_id,
+              campaignId: campaign.id,
+              messageId: message.id,
+              status: 'queued',
+              nextAttemptAt: now,
+              expiresAt,
+            })),
+            trx,
+          );
+        });
+        deps.onQueued();
+      }
+      return found;
+    },
+  };
+}
+
+export type Evergreen = ReturnType<typeof createEvergreen>;

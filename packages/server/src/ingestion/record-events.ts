@@ -1,0 +1,119 @@
+import type { Store } from '../storage/store.ts';
+import type { NewEvent } from '../storage/events.ts';
+
+/** An event from any source (the pixel, the Segment-style API), already validated. */
+export interface IncomingEvent {
+  type: 'page' | 'track' | 'identify';
+  name: string | null;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown>;
+  externalId: string | null;
+  anonymousId: string | null;
+  /** Only ids already checked to belong to the site / workspace. */
+  subscriberId: string | null;
+  messageId: string | null;
+  occurredAt: number;
+}
+
+export interface RecordResult {
+  recorded: number;
+  duplicates: number;
+  /** The events that were new, in order: what triggers and evergreen campaigns react to. */
+  fresh: Array<NewEvent>;
+}
+
+/**
+ * Stores events once per `messageId` and applies identify: the user's traits are merged,
+ * Segment Engage-style boolean traits (`vip_customers: true`) update the manual audience
+ * of that snake_cased name, the browser's subscribers (by subscriber or anonymous id) are
+ * linked to the user, and the anonymous history is joined to it.
+ */
+export async function recordEvents(
+  store: Store,
+  scope: { workspaceId: string; siteId: string | null },
+  events: readonly IncomingEvent[],
+  now: number,
+): Promise<RecordResult> {
+  const seen = await store.events.seenMessageIds(
+    scope.workspaceId,
+    events.flatMap((e) => (e.messageId ? [e.messageId] : [])),
+  );
+  const batchIds = new Set<string>();
+  const fresh = events.filter((e) => {
+    if (!e.messageId) return true;
+    if (seen.has(e.messageId) || batchIds.has(e.messageId)) return false;
+    batchIds.add(e.messageId);
+    return true;
+  });
+
+  const rows: NewEvent[] = [];
+  for (const e of fresh) {
+    let externalId = e.externalId;
+    if (!externalId && e.subscriberId) {
+      externalId =
+        (await store.subscribers.get(scope.workspaceId, e.subscriberId))?.externalId ?? null;
+    }
+    rows.push({
+      workspaceId: scope.workspaceId,
+      siteId: scope.siteId,
+      subscriberId: e.subscriberId,
+      anonymousId: e.anonymousId,
+      externalId,
+      type: e.type,
+      name: e.name,
+      properties: e.type === 'identify' ? e.traits : e.properties,
+      messageId: e.messageId,
+      occurredAt: e.occurredAt,
+    });
+  }
+  await store.events.insert(rows, now);
+
+  for (const e of fresh) {
+    if (e.type !== 'identify' || !e.externalId) continue;
+    await identify(store, scope, e as IncomingEvent & { externalId: string }, now);
+  }
+  return { recorded: rows.length, duplicates: events.length - fresh.length, fresh: rows };
+}
+
+async function identify(
+  store: Store,
+  scope: { workspaceId: string; siteId: string | null },
+  e: IncomingEvent & { externalId: string },
+  now: number,
+): Promise<void> {
+  await store.users.upsert(scope.workspaceId, e.externalId, e.traits, now);
+  if (e.subscriberId && scope.siteId) {
+    await store.subscribers.linkExternalId(
+      scope.siteId,
+      { subscriberId: e.subscriberId },
+      e.externalId,
+      now,
+    );
+  }
+  if (e.anonymousId) {
+    if (scope.siteId) {
+      await store.subscribers.linkExternalId(
+        scope.siteId,
+        { anonymousId: e.anonymousId },
+        e.externalId,
+        now,
+      );
+    } else {
+      await store.subscribers.linkAnonymousInWorkspace(
+        scope.workspaceId,
+        e.anonymousId,
+        e.externalId,
+        now,
+      );
+    }
+    await store.events.attachAnonymous(scope.workspaceId, e.anonymousId, e.externalId);
+  }
+  for (const [trait, value] of Object.entries(e.traits)) {
+    if (typeof value !== 'boolean') continue;
+    const audience = await store.audiences.findManualByKey(scope.workspaceId, trait);
+    if (!audience) continue;
+    const member = [{ type: 'user' as const, id: e.externalId }];
+    if (value) await store.audiences.addMembers(audience, member, now);
+    else await store.audiences.removeMembers(audience, member);
+  }
+}

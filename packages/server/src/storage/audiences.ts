@@ -1,0 +1,360 @@
+import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import { parseRule, referencedAudiences, type ParsedRule } from '../domain/audience-rule.ts';
+import type { DialectName } from './database.ts';
+import { newId } from './ids.ts';
+import { fromJson, toJson } from './json.ts';
+import { ruleSql } from './rule-sql.ts';
+import type { AudienceTable, Database, MemberType } from './schema.ts';
+
+export interface Audience {
+  id: string;
+  workspaceId: string;
+  name: string;
+  /** snake_case of the name; Segment Engage-style traits find a manual audience by it. */
+  key: string;
+  rule: unknown | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Member {
+  type: MemberType;
+  id: string;
+}
+
+/** `VIP Customers` → `vip_customers`, as Segment Engage names computed traits. */
+export function snakeCase(name: string): string {
+  return name
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
+}
+
+function toAudience(row: Selectable<AudienceTable>): Audience {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    key: row.key,
+    rule: fromJson(row.rule, null),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class AudienceCycleError extends Error {}
+
+/** Audiences and their members; membership of any audience as a SQL predicate over subscribers. */
+export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) {
+  async function load(workspaceId: string, ids: readonly string[]): Promise<Audience[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .selectFrom('audiences')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', ids)
+      .execute();
+    return rows.map(toAudience);
+  }
+
+  /** Loads the audiences and everything they nest, refusing a cycle or a missing one. */
+  async function loadGraph(
+    workspaceId: string,
+    roots: readonly string[],
+  ): Promise<Map<string, { audience: Audience; rule: ParsedRule | null }>> {
+    const graph = new Map<string, { audience: Audience; rule: ParsedRule | null }>();
+    let pending = [...new Set(roots)];
+    for (let depth = 0; pending.length > 0; depth++) {
+      if (depth > 20) throw new AudienceCycleError('audiences nest more than 20 levels deep');
+      const found = await load(workspaceId, pending);
+      const missing = pending.filter((id) => !found.some((a) => a.id === id));
+      if (missing.length > 0) throw new AudienceNotFoundError(missing);
+      const next: string[] = [];
+      for (const audience of found) {
+        const rule = audience.rule === null ? null : parseRule(audience.rule);
+        graph.set(audience.id, { audience, rule });
+        if (rule) next.push(...referencedAudiences(rule).filter((id) => !graph.has(id)));
+      }
+      pending = [...new Set(next)];
+    }
+    return graph;
+  }
+
+  function predicateFrom(
+    graph: Map<string, { audience: Audience; rule: ParsedRule | null }>,
+    id: string,
+    now: number,
+    path: string[] = [],
+  ): RawBuilder<SqlBool> {
+    if (path.includes(id))
+      throw new AudienceCycleError(`audience ${id} contains itself (${[...path, id].join(' → ')})`);
+    const node = graph.get(id);
+    if (!node) throw new AudienceNotFoundError([id]);
+    if (!node.rule) {
+      return sql<SqlBool>`(EXISTS (SELECT 1 FROM audience_members am WHERE am.audience_id = ${id} AND am.member_type = 'user' AND am.member_id = subscribers.external_id) OR EXISTS (SELECT 1 FROM audience_members am WHERE am.audience_id = ${id} AND am.member_type = 'subscriber' AND am.member_id = subscribers.id))`;
+    }
+    return ruleSql(node.rule, {
+      dialect,
+      now,
+      audience: (nested) => predicateFrom(graph, nested, now, [...path, id]),
+    });
+  }
+
+  return {
+    async create(
+      input: { workspaceId: string; name: string; rule: unknown | null },
+      now: number,
+    ): Promise<Audience> {
+      const row = {
+        id: newId('aud'),
+        workspace_id: input.workspaceId,
+        name: input.name,
+        key: snakeCase(input.name),
+        rule: input.rule === null ? null : toJson(input.rule),
+        created_at: now,
+        updated_at: now,
+      };
+      await db.insertInto('audiences').values(row).execute();
+      return toAudience(row);
+    },
+
+    async get(workspaceId: string, id: string): Promise<Audience | undefined> {
+      return (await load(workspaceId, [id]))[0];
+    },
+
+    async findManualByKey(workspaceId: string, key: string): Promise<Audience | undefined> {
+      const row = await db
+        .selectFrom('audiences')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('key', '=', key)
+        .where('rule', 'is', null)
+        .orderBy('created_at')
+        .executeTakeFirst();
+      return row && toAudience(row);
+    },
+
+    async list(workspaceId: string, page: { limit: number; cursor?: string }) {
+      let q = db.selectFrom('audiences').selectAll().where('workspace_id', '=', workspaceId);
+      if (page.cursor) q = q.where('id', '>', page.cursor);
+      const rows = await q
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute();
+      const data = rows.slice(0, page.limit).map(toAudience);
+      return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+    },
+
+    async update(
+      workspaceId: string,
+      id: string,
+      patch: { name?: string; rule?: unknown | null },
+      now: number,
+    ) {
+      await db
+        .updateTable('audiences')
+        .set({
+          updated_at: now,
+          ...(patch.name !== undefined && { name: patch.name, key: snakeCase(patch.name) }),
+          ...(patch.rule !== undefined && {
+            rule: patch.rule === null ? null : toJson(patch.rule),
+          }),
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+      return this.get(workspaceId, id);
+    },
+
+    async delete(workspaceId: string, id: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('audience_members').where('audience_id', '=', id).execute();
+        await trx
+          .deleteFrom('audiences')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    /** Audiences whose rules name this one (it cannot be deleted while they do). */
+    async referencing(workspaceId: string, id: string): Promise<Audience[]> {
+      const rows = await db
+        .selectFrom('audiences')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('rule', 'is not', null)
+        .execute();
+      return rows
+        .map(toAudience)
+        .filter((a) => referencedAudiences(parseRule(a.rule)).includes(id));
+    },
+
+    /** Checks a rule before it is stored: its nested audiences exist and nothing loops. */
+    async validateNesting(workspaceId: string, id: string | null, rule: ParsedRule): Promise<void> {
+      const nested = referencedAudiences(rule);
+      if (id && nested.includes(id))
+        throw new AudienceCycleError(`audience ${id} cannot contain itself`);
+      const graph = await loadGraph(workspaceId, nested);
+      if (id) {
+        for (const { rule: r } of graph.values()) {
+          if (r && referencedAudiences(r).includes(id)) {
+            throw new AudienceCycleError(
+              `audience ${id} would contain itself through another audience`,
+            );
+          }
+        }
+      }
+      for (const nestedId of nested) predicateFrom(graph, nestedId, 0);
+    },
+
+    /** Membership of each audience as a predicate over the outer `subscribers` row. */
+    async predicates(
+      workspaceId: string,
+      ids: readonly string[],
+      now: number,
+    ): Promise<RawBuilder<SqlBool>[]> {
+      const graph = await loadGraph(workspaceId, ids);
+      return ids.map((id) => predicateFrom(graph, id, now));
+    },
+
+    async addMembers(
+      audience: Audience,
+      members: readonly Member[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<number> {
+      let added = 0;
+      for (let i = 0; i < members.length; i += 500) {
+        const result = await trx
+          .insertInto('audience_members')
+          .values(
+            members.slice(i, i + 500).map((m) => ({
+              audience_id: audience.id,
+              member_type: m.type,
+              member_id: m.id,
+              workspace_id: audience.workspaceId,
+              added_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['audience_id', 'member_type', 'member_id']).doNothing())
+          .executeTakeFirst();
+        added += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      return added;
+    },
+
+    async removeMembers(
+      audience: Audience,
+      members: readonly Member[],
+      trx: Kysely<Database> = db,
+    ): Promise<number> {
+      let removed = 0;
+      for (const type of ['user', 'subscriber'] as const) {
+        const ids = members.filter((m) => m.type === type).map((m) => m.id);
+        for (let i = 0; i < ids.length; i += 500) {
+          const result = await trx
+            .deleteFrom('audience_members')
+            .where('audience_id', '=', audience.id)
+            .where('member_type', '=', type)
+            .where('member_id', 'in', ids.slice(i, i + 500))
+            .executeTakeFirst();
+          removed += Number(result.numDeletedRows);
+        }
+      }
+      return removed;
+    },
+
+    /**
+     * Members in a stable order with a cursor: manual audiences list what was added (users
+     * kept even before they have a subscriber); rule audiences list the users and bare
+     * subscribers whose subscribers match now.
+     */
+    async members(audience: Audience, page: { limit: number; cursor?: string }, now: number) {
+      const cursor = page.cursor ?? '';
+      let rows: Array<{ member_key: string }>;
+      if (audience.rule === null) {
+        rows = await db
+          .selectFrom('audience_members')
+          .select(sql<string>`member_type || ':' || member_id`.as('member_key'))
+          .where('audience_id', '=', audience.id)
+          .where(sql<SqlBool>`member_type || ':' || member_id > ${cursor}`)
+          .orderBy('member_key')
+          .limit(page.limit + 1)
+          .execute();
+      } else {
+        const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
+        rows = (
+          await sql<{ member_key: string }>`
+            SELECT member_key FROM (
+              SELECT DISTINCT CASE WHEN subscribers.external_id IS NULL
+                THEN 'subscriber:' || subscribers.id ELSE 'user:' || subscribers.external_id END AS member_key
+              FROM subscribers
+              WHERE subscribers.workspace_id = ${audience.workspaceId} AND ${predicate}
+            ) m WHERE member_key > ${cursor} ORDER BY member_key LIMIT ${page.limit + 1}`.execute(
+            db,
+          )
+        ).rows;
+      }
+      const data = rows.slice(0, page.limit).map((r) => {
+        const [type, ...rest] = r.member_key.split(':');
+        const id = rest.join(':');
+        return type === 'user' ? { externalId: id } : { subscriberId: id };
+      });
+      return {
+        data,
+        nextCursor: rows.length > page.limit ? (rows[page.limit - 1]?.member_key ?? null) : null,
+      };
+    },
+
+    /** How many users and bare subscribers are members, and how many subscribers that reaches. */
+    async size(audience: Audience, now: number): Promise<{ members: number; subscribers: number }> {
+      const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
+      const reach = await db
+        .selectFrom('subscribers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('subscribers.workspace_id', '=', audience.workspaceId)
+        .where(predicate!)
+        .executeTakeFirstOrThrow();
+      let members: number;
+      if (audience.rule === null) {
+        const row = await db
+          .selectFrom('audience_members')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('audience_id', '=', audience.id)
+          .executeTakeFirstOrThrow();
+        members = Number(row.n);
+      } else {
+        const row = await sql<{ n: number }>`
+          SELECT count(DISTINCT CASE WHEN external_id IS NULL THEN 's:' || id ELSE 'u:' || external_id END) AS n
+          FROM subscribers WHERE subscribers.workspace_id = ${audience.workspaceId} AND ${predicate}`.execute(
+          db,
+        );
+        members = Number(row.rows[0]?.n ?? 0);
+      }
+      return { members, subscribers: Number(reach.n) };
+    },
+
+    /** Manual audiences that list this user by externalId. */
+    async manualOfUser(workspaceId: string, externalId: string): Promise<string[]> {
+      const rows = await db
+        .selectFrom('audience_members')
+        .select('audience_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('member_type', '=', 'user')
+        .where('member_id', '=', externalId)
+        .execute();
+      return rows.map((r) => r.audience_id);
+    },
+  };
+}
+
+export class AudienceNotFoundError extends Error {
+  constructor(readonly ids: string[]) {
+    super(`audience not found: ${ids.join(', ')}`);
+  }
+}
+
+export type AudienceStore = ReturnType<typeof createAudienceStore>;
