@@ -62,6 +62,7 @@ export async function startBeckon(opts: {
     advanceClock(ms) {
       skew += ms;
       beckon.engine.wake();
+      beckon.wakeTriggers();
     },
     api(path, init = {}) {
       return fetch(url + path, {

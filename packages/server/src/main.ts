@@ -8,6 +8,8 @@ import { AUDIENCE_MEMBERS_JOB, createMembersJob } from './audiences/members-job.
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.ts';
 import { createWakeSignal } from './delivery/wake-signal.ts';
 import { startLoop, type Loop } from './delivery/workers.ts';
+import { startRuns } from './triggers/start-runs.ts';
+import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
 import { openDatabase } from './storage/database.ts';
 import { createStore, type Store } from './storage/store.ts';
@@ -28,6 +30,8 @@ export interface Beckon {
   /** Delivery, jobs and the evergreen sweeper (what `serve` and `worker` run). */
   startWorkers(): void;
   stopWorkers(): Promise<void>;
+  /** Looks for due trigger timers now (tests move the clock). */
+  wakeTriggers(): void;
   close(): Promise<void>;
 }
 
@@ -63,12 +67,23 @@ export async function createBeckon(
   });
   const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });
   const evergreenWake = createWakeSignal();
+  const triggerWake = createWakeSignal();
+  const triggerWorker = createTriggerWorker({
+    store,
+    clock,
+    leaseMs: config.leaseMs,
+    wake: () => engine.wake(),
+  });
   const app = createApp({
     store,
     clock,
     evergreen,
-    // New events may make new audience members: sweep evergreen campaigns soon.
-    onEvents: () => evergreenWake.wake(),
+    // New events start trigger runs (before the API answers, so an accepted event is not
+    // lost) and may make new audience members: sweep evergreen campaigns soon.
+    onEvents: async (workspaceId, events) => {
+      if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
+      evergreenWake.wake();
+    },
     wake: () => {
       engine.wake();
       evergreenWake.wake();
@@ -78,10 +93,10 @@ export async function createBeckon(
     assets: ASSETS,
     log,
   });
-  let sweeper: Loop | undefined;
+  let loops: Loop[] = [];
   async function stopWorkers() {
-    await sweeper?.stop();
-    sweeper = undefined;
+    await Promise.all(loops.map((loop) => loop.stop()));
+    loops = [];
     await engine.stop();
   }
   return {
@@ -90,12 +105,13 @@ export async function createBeckon(
     engine,
     startWorkers() {
       engine.start();
-      sweeper ??= startLoop(evergreen.sweep, {
-        idleMs: EVERGREEN_SWEEP_MS,
-        wake: evergreenWake,
-        log,
-      });
+      if (loops.length > 0) return;
+      loops = [
+        startLoop(evergreen.sweep, { idleMs: EVERGREEN_SWEEP_MS, wake: evergreenWake, log }),
+        startLoop(triggerWorker.runOnce, { idleMs: config.pollMs, wake: triggerWake, log }),
+      ];
     },
+    wakeTriggers: () => triggerWake.wake(),
     stopWorkers,
     async close() {
       await stopWorkers();

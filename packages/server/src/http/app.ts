@@ -10,6 +10,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { publicRoutes } from './routes/public.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { triggerRoutes } from './routes/triggers.ts';
 import { userRoutes } from './routes/users.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/notifications', notificationRoutes(deps));
   app.route('/v1/audiences', audienceRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
+  app.route('/v1/triggers', triggerRoutes(deps));
   app.route('/v1', workspaceRoutes(deps));
 
   app.notFound((c) =>

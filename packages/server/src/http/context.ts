@@ -16,7 +16,7 @@ export interface AppDeps {
   assets: { snippet: string; serviceWorker: string };
   log: (message: string) => void;
   /** New events were stored (triggers and evergreen campaigns react to them). */
-  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => void;
+  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
   evergreen?: Evergreen;
 }
 

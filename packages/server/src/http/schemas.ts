@@ -176,6 +176,11 @@ export const targetSchema = z.strictObject({
     .optional(),
 });
 
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
+export const deliveryWindowSchema = z
+  .strictObject({ start: localTime, end: localTime })
+  .refine((w) => w.start !== w.end, 'start and end must differ');
+
 export const notificationCreateSchema = z.strictObject({
   campaignId: z.string().min(1),
   messageId: z.string().min(1).optional(),
@@ -199,6 +204,8 @@ export const notificationCreateSchema = z.strictObject({
     .optional(),
   sendAt: utcTimestamp.optional(),
   ignoreCapping: z.boolean().default(false),
+  /** Quiet hours: deliver only between these local times in each subscriber's timezone. */
+  deliveryWindow: deliveryWindowSchema.optional(),
 });
 
 export const subscriptionSchema = z.strictObject({

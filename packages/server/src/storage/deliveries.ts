@@ -89,42 +89,29 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         .execute();
     },
 
-    /** Records a batch of outcomes, their stats and any dead subscriptions in one transaction. */
+    /**
+     * Records a batch of outcomes, their stats and any dead subscriptions in one transaction:
+     * one UPDATE per kind of outcome (`id IN (…)`), retries grouped by time and reason, and
+     * stats merged per campaign message — a few statements per batch, not one per delivery.
+     */
     async record(
       results: ReadonlyArray<{ delivery: DeliveryRow; result: DeliveryResult }>,
       now: number,
       addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
     ): Promise<void> {
       if (results.length === 0) return;
-      const increments: StatIncrement[] = [];
-      const goneSubscribers: string[] = [];
+      const { updates, increments, goneSubscribers } = planRecord(results, now);
       await db.transaction().execute(async (trx) => {
-        for (const { delivery, result } of results) {
-          const firstRequest = delivery.sent_at === null;
-          const requested = result.kind === 'retry' || result.requested;
-          const set: Updateable<DeliveryTable> = { lease_until: null };
-          if (requested && firstRequest) set.sent_at = now;
-          if (result.kind === 'retry') {
-            set.next_attempt_at = result.at;
-            set.last_error = result.reason;
-          } else {
-            set.status = result.kind satisfies DeliveryStatus;
-            set.finished_at = now;
-            if (result.kind === 'failed') set.last_error = result.reason;
-            if (result.kind === 'failed' && result.deleteSubscriber) {
-              goneSubscribers.push(delivery.subscriber_id);
-            }
+        for (const update of updates) {
+          for (let i = 0; i < update.ids.length; i += ID_CHUNK) {
+            await trx
+              .updateTable('deliveries')
+              .set(update.set)
+              // The first request's time; an earlier one (a retry's) stays.
+              .$if(update.requested, (q) => q.set({ sent_at: sql`coalesce(sent_at, ${now})` }))
+              .where('id', 'in', update.ids.slice(i, i + ID_CHUNK))
+              .execute();
           }
-          await trx.updateTable('deliveries').set(set).where('id', '=', delivery.id).execute();
-          increments.push({
-            campaignId: delivery.campaign_id,
-            messageId: delivery.message_id,
-            counts: {
-              sent: requested && firstRequest ? 1 : 0,
-              delivered: result.kind === 'delivered' ? 1 : 0,
-              failed: result.kind === 'failed' ? 1 : 0,
-            },
-          });
         }
         await addStats(increments, trx);
         if (goneSubscribers.length > 0) {
@@ -178,3 +165,57 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
 }
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+/** Ids per `IN (…)`: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
+const ID_CHUNK = 500;
+
+type DeliveryStatCounts = { sent: number; delivered: number; failed: number };
+
+interface PlannedUpdate {
+  set: Updateable<DeliveryTable>;
+  /** A push request was made: set `sent_at` if this is the first. */
+  requested: boolean;
+  ids: string[];
+}
+
+/** Groups outcomes into the few UPDATEs that record them, and sums their stats. Pure. */
+export function planRecord(
+  results: ReadonlyArray<{ delivery: DeliveryRow; result: DeliveryResult }>,
+  now: number,
+): { updates: PlannedUpdate[]; increments: StatIncrement[]; goneSubscribers: string[] } {
+  const updates = new Map<string, PlannedUpdate>();
+  const stats = new Map<string, StatIncrement & { counts: DeliveryStatCounts }>();
+  const goneSubscribers: string[] = [];
+  for (const { delivery, result } of results) {
+    const requested = result.kind === 'retry' || result.requested;
+    let set: Updateable<DeliveryTable>;
+    if (result.kind === 'retry') {
+      set = { lease_until: null, next_attempt_at: result.at, last_error: result.reason };
+    } else {
+      set = { lease_until: null, status: result.kind satisfies DeliveryStatus, finished_at: now };
+      if (result.kind === 'failed') set.last_error = result.reason;
+      if (result.kind === 'failed' && result.deleteSubscriber) {
+        goneSubscribers.push(delivery.subscriber_id);
+      }
+    }
+    const key = JSON.stringify([set.status, set.next_attempt_at, set.last_error, requested]);
+    let update = updates.get(key);
+    if (!update) updates.set(key, (update = { set, requested, ids: [] }));
+    update.ids.push(delivery.id);
+
+    const statKey = `${delivery.campaign_id}\u0000${delivery.message_id}`;
+    let stat = stats.get(statKey);
+    if (!stat) {
+      stat = {
+        campaignId: delivery.campaign_id,
+        messageId: delivery.message_id,
+        counts: { sent: 0, delivered: 0, failed: 0 },
+      };
+      stats.set(statKey, stat);
+    }
+    if (requested && delivery.sent_at === null) stat.counts.sent += 1;
+    if (result.kind === 'delivered') stat.counts.delivered += 1;
+    if (result.kind === 'failed') stat.counts.failed += 1;
+  }
+  return { updates: [...updates.values()], increments: [...stats.values()], goneSubscribers };
+}

@@ -25,6 +25,13 @@ export interface Notification {
   cancelled: boolean;
   jobId: string;
   createdAt: number;
+  /** Deliver only between these local times in each subscriber's timezone; later ones wait. */
+  deliveryWindow?: DeliveryWindow | null;
+}
+
+export interface DeliveryWindow {
+  start: string;
+  end: string;
 }
 
 function toNotification(row: Selectable<NotificationTable>): Notification {
@@ -44,6 +51,7 @@ function toNotification(row: Selectable<NotificationTable>): Notification {
     cancelled: row.cancelled === 1,
     jobId: row.job_id,
     createdAt: row.created_at,
+    deliveryWindow: fromJson(row.delivery_window, null),
   };
 }
 
@@ -68,6 +76,7 @@ export function createNotificationStore(db: Kysely<Database>) {
           cancelled: n.cancelled ? 1 : 0,
           job_id: n.jobId,
           created_at: n.createdAt,
+          delivery_window: n.deliveryWindow ? toJson(n.deliveryWindow) : null,
         })
         .execute();
     },
@@ -80,6 +89,15 @@ export function createNotificationStore(db: Kysely<Database>) {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toNotification(row);
+    },
+
+    async exists(id: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     async getMany(ids: readonly string[]): Promise<Notification[]> {

@@ -24,6 +24,53 @@ export interface Database {
   audience_members: AudienceMemberTable;
   evergreen_sends: EvergreenSendTable;
   ingestion_counters: IngestionCounterTable;
+  triggers: TriggerTable;
+  trigger_runs: TriggerRunTable;
+  push_log: PushLogTable;
+}
+
+export interface TriggerTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  on_event: string;
+  /** JSON `{ on, steps }`. */
+  definition: string;
+  reentry: string | null;
+  active: number;
+  fired: Generated<number>;
+  cancelled: Generated<number>;
+  sent: Generated<number>;
+  completed: Generated<number>;
+  stopped: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type RunStatus = 'waiting' | 'done' | 'cancelled' | 'stopped';
+
+export interface TriggerRunTable {
+  id: string;
+  trigger_id: string;
+  workspace_id: string;
+  external_id: string | null;
+  subscriber_id: string | null;
+  properties: string;
+  /** JSON array of the trigger ids whose audience moves led to this run (loop guard). */
+  chain: string;
+  started_at: number;
+  step: number;
+  status: RunStatus;
+  wake_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PushLogTable {
+  subscriber_id: string;
+  campaign_id: string;
+  sent_at: number;
 }
 
 export interface AudienceTable {
@@ -174,6 +221,8 @@ export interface NotificationTable {
   cancelled: number;
   job_id: string;
   created_at: number;
+  /** JSON `{ start: "09:00", end: "21:00" }` in each subscriber's timezone, or null. */
+  delivery_window: string | null;
 }
 
 export type DeliveryStatus = 'queued' | 'delivered' | 'failed' | 'expired' | 'capped';
@@ -194,6 +243,7 @@ export interface DeliveryTable {
   sent_at: number | null;
   finished_at: number | null;
   last_error: string | null;
+  capping_ignored: Generated<number>;
 }
 
 export interface ReceiptTable {

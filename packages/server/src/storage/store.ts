@@ -10,6 +10,7 @@ import { createReceiptStore } from './receipts.ts';
 import { createSiteStore } from './sites.ts';
 import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
+import { createTriggerStore } from './triggers.ts';
 import { createUserStore } from './users.ts';
 import { createWorkspaceStore } from './workspaces.ts';
 
@@ -35,6 +36,7 @@ export function createStore(db: Db) {
     jobs: createJobStore(kysely, dialect),
     idempotency: createIdempotencyStore(kysely),
     targeting: createTargeting(kysely, audiences),
+    triggers: createTriggerStore(kysely, dialect),
   };
 }
 

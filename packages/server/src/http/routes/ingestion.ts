@@ -59,7 +59,7 @@ export function ingestionRoutes(deps: AppDeps) {
       dropped,
       duplicates: result.duplicates,
     });
-    deps.onEvents?.(workspaceId, result.fresh);
+    await deps.onEvents?.(workspaceId, result.fresh);
     deps.wake();
     return { success: true, recorded: result.recorded, duplicates: result.duplicates, dropped };
   }

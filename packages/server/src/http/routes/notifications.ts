@@ -1,14 +1,15 @@
 import { Hono } from 'hono';
-import { FAN_OUT_JOB, type FanOutPayload } from '../../delivery/fan-out.ts';
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
-import type { Notification } from '../../storage/notifications.ts';
+import { createNotification } from '../../notifications/create-notification.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import { notificationCreateSchema } from '../schemas.ts';
 import { readJson } from '../validate.ts';
+
+class IdempotencyRace extends Error {}
 
 interface Accepted {
   notificationId: string;
@@ -64,45 +65,42 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
 
     const now = clock();
     const sendAt = Math.max(now, input.sendAt ?? now);
-    const notification: Notification = {
-      id: newId('ntf'),
-      workspaceId,
-      campaignId: campaign.id,
-      messageId: message.id,
-      content,
-      target: input.target,
-      ttl: input.ttl,
-      urgency: input.urgency,
-      topic: input.topic ?? null,
-      ignoreCapping: input.ignoreCapping,
-      sendAt,
-      expiresAt: sendAt + input.ttl * 1000,
-      cancelled: false,
-      jobId: newId('job'),
-      createdAt: now,
-    };
-    const accepted: Accepted = { notificationId: notification.id, jobId: notification.jobId };
-    const raced = await store.db.kysely.transaction().execute(async (trx) => {
-      if (idempotencyKey) {
-        const claimed = await store.idempotency.claim(
-          workspaceId,
-          idempotencyKey,
-          accepted,
+    const accepted = await store.db.kysely
+      .transaction()
+      .execute(async (trx) => {
+        const created = await createNotification(
+          store,
+          {
+            id: newId('ntf'),
+            workspaceId,
+            campaignId: campaign.id,
+            messageId: message.id,
+            content,
+            target: input.target,
+            ttl: input.ttl,
+            urgency: input.urgency,
+            topic: input.topic ?? null,
+            ignoreCapping: input.ignoreCapping,
+            sendAt,
+            deliveryWindow: input.deliveryWindow ?? null,
+          },
           now,
           trx,
         );
-        if (!claimed) return true;
-      }
-      await store.notifications.insert(notification, trx);
-      const payload: FanOutPayload = { notificationId: notification.id, cursor: null };
-      await store.jobs.enqueue(
-        { id: notification.jobId, workspaceId, kind: FAN_OUT_JOB, payload, runAt: sendAt },
-        now,
-        trx,
-      );
-      return false;
-    });
-    if (raced && idempotencyKey) {
+        if (
+          idempotencyKey &&
+          !(await store.idempotency.claim(workspaceId, idempotencyKey, created, now, trx))
+        ) {
+          throw new IdempotencyRace();
+        }
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof IdempotencyRace) return null;
+        throw error;
+      });
+    if (!accepted && idempotencyKey) {
+      // Another request with the same key committed first: answer what it answered.
       const first = await store.idempotency.find<Accepted>(workspaceId, idempotencyKey, clock());
       if (first) return c.json(first, 202);
     }

@@ -51,6 +51,6 @@ export async function recordPixelEvents(
     })),
     now,
   );
-  deps.onEvents?.(site.workspaceId, result.fresh);
+  await deps.onEvents?.(site.workspaceId, result.fresh);
   return result.recorded;
 }

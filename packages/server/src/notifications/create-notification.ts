@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import { FAN_OUT_JOB, type FanOutPayload } from '../delivery/fan-out.ts';
+import { newId } from '../storage/ids.ts';
+import type { Notification } from '../storage/notifications.ts';
+import type { Database } from '../storage/schema.ts';
+import type { Store } from '../storage/store.ts';
+
+export type NewNotification = Omit<
+  Notification,
+  'id' | 'jobId' | 'cancelled' | 'createdAt' | 'expiresAt'
+> & {
+  /** A caller-chosen id makes the send idempotent (a trigger step that runs twice sends once). */
+  id?: string;
+};
+
+/**
+ * Stores a notification and its fan-out job in the caller's transaction: once this
+ * commits, the send will happen (at `sendAt`), whatever crashes after.
+ */
+export async function createNotification(
+  store: Store,
+  input: NewNotification,
+  now: number,
+  trx: Kysely<Database>,
+): Promise<{ notificationId: string; jobId: string }> {
+  const notification: Notification = {
+    ...input,
+    id: input.id ?? newId('ntf'),
+    jobId: newId('job'),
+    cancelled: false,
+    createdAt: now,
+    expiresAt: input.sendAt + input.ttl * 1000,
+  };
+  await store.notifications.insert(notification, trx);
+  const payload: FanOutPayload = { notificationId: notification.id, cursor: null };
+  await store.jobs.enqueue(
+    {
+      id: notification.jobId,
+      workspaceId: input.workspaceId,
+      kind: FAN_OUT_JOB,
+      payload,
+      runAt: input.sendAt,
+    },
+    now,
+    trx,
+  );
+  return { notificationId: notification.id, jobId: notification.jobId };
+}

@@ -1,0 +1,258 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { TriggerDefinition } from '../domain/trigger.ts';
+import type { DialectName } from './database.ts';
+import { newId } from './ids.ts';
+import { fromJson, toJson } from './json.ts';
+import type { Database, RunStatus, TriggerRunTable, TriggerTable } from './schema.ts';
+
+export interface Reentry {
+  once?: boolean;
+  afterDays?: number;
+}
+
+export interface Trigger {
+  id: string;
+  workspaceId: string;
+  name: string;
+  definition: TriggerDefinition;
+  reentry: Reentry | null;
+  active: boolean;
+  stats: { fired: number; cancelled: number; sent: number; completed: number; stopped: number };
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type TriggerStat = keyof Trigger['stats'];
+export type TriggerRun = Selectable<TriggerRunTable>;
+
+function toTrigger(row: Selectable<TriggerTable>): Trigger {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    definition: fromJson(row.definition, { on: { event: '' }, steps: [] }),
+    reentry: fromJson(row.reentry, null),
+    active: row.active === 1,
+    stats: {
+      fired: Number(row.fired),
+      cancelled: Number(row.cancelled),
+      sent: Number(row.sent),
+      completed: Number(row.completed),
+      stopped: Number(row.stopped),
+    },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Triggers and their runs; a run waiting on a timer is one indexed row (status, wake_at). */
+export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
+  return {
+    async create(
+      input: {
+        workspaceId: string;
+        name: string;
+        definition: TriggerDefinition;
+        reentry: Reentry | null;
+        active: boolean;
+      },
+      now: number,
+    ): Promise<Trigger> {
+      const id = newId('trg');
+      await db
+        .insertInto('triggers')
+        .values({
+          id,
+          workspace_id: input.workspaceId,
+          name: input.name,
+          on_event: input.definition.on.event,
+          definition: toJson(input.definition),
+          reentry: input.reentry ? toJson(input.reentry) : null,
+          active: input.active ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return (await this.get(input.workspaceId, id))!;
+    },
+
+    async get(workspaceId: string, id: string): Promise<Trigger | undefined> {
+      const row = await db
+        .selectFrom('triggers')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toTrigger(row);
+    },
+
+    async list(workspaceId: string): Promise<Trigger[]> {
+      const rows = await db
+        .selectFrom('triggers')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('id')
+        .execute();
+      return rows.map(toTrigger);
+    },
+
+    async activeOn(workspaceId: string, events: readonly string[]): Promise<Trigger[]> {
+      if (events.length === 0) return [];
+      const rows = await db
+        .selectFrom('triggers')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('on_event', 'in', events)
+        .where('active', '=', 1)
+        .execute();
+      return rows.map(toTrigger);
+    },
+
+    async update(
+      workspaceId: string,
+      id: string,
+      patch: {
+        name?: string;
+        definition?: TriggerDefinition;
+        reentry?: Reentry | null;
+        active?: boolean;
+      },
+      now: number,
+    ): Promise<Trigger | undefined> {
+      await db
+        .updateTable('triggers')
+        .set({
+          updated_at: now,
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.definition !== undefined && {
+            definition: toJson(patch.definition),
+            on_event: patch.definition.on.event,
+          }),
+          ...(patch.reentry !== undefined && {
+            reentry: patch.reentry ? toJson(patch.reentry) : null,
+          }),
+          ...(patch.active !== undefined && { active: patch.active ? 1 : 0 }),
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+      return this.get(workspaceId, id);
+    },
+
+    async delete(workspaceId: string, id: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('trigger_runs')
+          .set({ status: 'stopped' })
+          .where('trigger_id', '=', id)
+          .where('status', '=', 'waiting')
+          .execute();
+        await trx
+          .deleteFrom('triggers')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    async bump(id: string, stat: TriggerStat, by = 1, trx: Kysely<Database> = db): Promise<void> {
+      await trx
+        .updateTable('triggers')
+        .set({ [stat]: sql`${sql.ref(stat)} + ${by}` })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async waitingCount(triggerId: string): Promise<number> {
+      const row = await db
+        .selectFrom('trigger_runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('trigger_id', '=', triggerId)
+        .where('status', '=', 'waiting')
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /** When this user (or subscriber) last started the trigger, for re-entry rules. */
+    async lastStart(
+      triggerId: string,
+      who: { externalId: string | null; subscriberId: string | null },
+    ): Promise<number | null> {
+      let q = db
+        .selectFrom('trigger_runs')
+        .select((eb) => eb.fn.max('created_at').as('at'))
+        .where('trigger_id', '=', triggerId);
+      q = who.externalId
+        ? q.where('external_id', '=', who.externalId)
+        : q.where('external_id', 'is', null).where('subscriber_id', '=', who.subscriberId ?? '');
+      const row = await q.executeTakeFirst();
+      return row?.at == null ? null : Number(row.at);
+    },
+
+    async startRun(
+      run: Omit<
+        TriggerRun,
+        'id' | 'status' | 'lease_until' | 'created_at' | 'updated_at' | 'step' | 'wake_at'
+      >,
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<string> {
+      const id = newId('run');
+      await trx
+        .insertInto('trigger_runs')
+        .values({
+          ...run,
+          id,
+          status: 'waiting',
+          step: 0,
+          wake_at: now,
+          lease_until: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return id;
+    },
+
+    /** Claims due runs with a lease (several workers never run the same step at once). */
+    async claimDue(now: number, leaseMs: number, limit: number): Promise<TriggerRun[]> {
+      let due = db
+        .selectFrom('trigger_runs')
+        .select('id')
+        .where('status', '=', 'waiting')
+        .where('wake_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('wake_at')
+        .limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      return db
+        .updateTable('trigger_runs')
+        .set({ lease_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+    },
+
+    /** Moves a run on: to a later step and wake time, or to an end state. */
+    async advance(
+      runId: string,
+      to: { step: number; status: RunStatus; wakeAt: number },
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      await trx
+        .updateTable('trigger_runs')
+        .set({
+          step: to.step,
+          status: to.status,
+          wake_at: to.wakeAt,
+          lease_until: null,
+          updated_at: now,
+        })
+        .where('id', '=', runId)
+        .execute();
+    },
+  };
+}
+
+export type TriggerStore = ReturnType<typeof createTriggerStore>;

@@ -1,0 +1,202 @@
+import { sql, type SqlBool } from 'kysely';
+import { parseWhere } from '../domain/conditions.ts';
+import { parseDuration } from '../domain/duration.ts';
+import { resolveContent } from '../domain/payload.ts';
+import { renderAll } from '../domain/template.ts';
+import { AUDIENCE_ENTERED, AUDIENCE_EXITED, type Step } from '../domain/trigger.ts';
+import { recordEvents } from '../ingestion/record-events.ts';
+import { createNotification } from '../notifications/create-notification.ts';
+import { fromJson } from '../storage/json.ts';
+import { whereSql } from '../storage/rule-sql.ts';
+import type { Store } from '../storage/store.ts';
+import type { Trigger, TriggerRun } from '../storage/triggers.ts';
+import { startRuns } from './start-runs.ts';
+
+const DEFAULT_SEND_TTL_S = 24 * 60 * 60;
+
+/**
+ * Runs a trigger's steps from where the run stands until it waits or ends. Each step's
+ * effect and the run's new position are written together, so a run taken over after a
+ * crash repeats nothing (a send's notification id is derived from the run and step).
+ */
+export function createStepRunner(deps: { store: Store; clock: () => number; wake: () => void }) {
+  const { store, clock } = deps;
+
+  /** Did the run's user (or subscriber) do `event` since the run started? */
+  async function happenedSince(
+    run: TriggerRun,
+    unless: { event: string; where?: Record<string, unknown> },
+  ) {
+    const who = run.external_id
+      ? sql<SqlBool>`e.external_id = ${run.external_id}`
+      : sql<SqlBool>`e.subscriber_id = ${run.subscriber_id}`;
+    const where = unless.where
+      ? sql<SqlBool>` AND ${whereSql(parseWhere(unless.where), sql.ref('e.properties'), store.db.dialect)}`
+      : sql``;
+    const result = await sql<{ one: number }>`
+      SELECT 1 AS one FROM events e
+      WHERE e.workspace_id = ${run.workspace_id} AND e.name = ${unless.event} AND ${who}
+        AND e.occurred_at >= ${run.started_at}${where}
+      LIMIT 1`.execute(store.db.kysely);
+    return result.rows.length > 0;
+  }
+
+  async function send(
+    trigger: Trigger,
+    run: TriggerRun,
+    stepIndex: number,
+    step: Extract<Step, { send: unknown }>['send'],
+  ) {
+    const campaign = await store.campaigns.get(run.workspace_id, step.campaignId);
+    const message =
+      campaign &&
+      (step.messageId
+        ? campaign.messages.find((m) => m.id === step.messageId)
+        : campaign.messages[0]);
+    const now = clock();
+    const id = `ntf_${run.id}_${stepIndex}`;
+    // Read before the transaction: SQLite has one connection, which the transaction holds.
+    const fresh = campaign && message && !(await store.notifications.exists(id));
+    const user =
+      fresh && run.external_id
+        ? await store.users.get(run.workspace_id, run.external_id)
+        : undefined;
+    await store.db.kysely.transaction().execute(async (trx) => {
+      if (fresh) {
+        const data = {
+          properties: fromJson<Record<string, unknown>>(run.properties, {}),
+          traits: user?.traits ?? {},
+        };
+        const content = renderAll(resolveContent(message, step.override), data);
+        await createNotification(
+          store,
+          {
+            id,
+            workspaceId: run.workspace_id,
+            campaignId: campaign.id,
+            messageId: message.id,
+            content,
+            target: run.external_id
+              ? { externalIds: [run.external_id] }
+              : { subscriberIds: [run.subscriber_id ?? ''] },
+            ttl: step.ttl ?? DEFAULT_SEND_TTL_S,
+            urgency: step.urgency ?? 'normal',
+            topic: null,
+            ignoreCapping: step.ignoreCapping ?? false,
+            sendAt: now,
+          },
+          now,
+          trx,
+        );
+        await store.triggers.bump(trigger.id, 'sent', 1, trx);
+      }
+      await store.triggers.advance(
+        run.id,
+        { step: stepIndex + 1, status: 'waiting', wakeAt: now },
+        now,
+        trx,
+      );
+    });
+    deps.wake();
+  }
+
+  /** addTo / removeFrom a manual audience; a real change emits Audience Entered / Exited. */
+  async function move(
+    run: TriggerRun,
+    stepIndex: number,
+    audienceId: string,
+    direction: 'add' | 'remove',
+  ) {
+    const audience = await store.audiences.get(run.workspace_id, audienceId);
+    const now = clock();
+    const member = run.external_id
+      ? { type: 'user' as const, id: run.external_id }
+      : { type: 'subscriber' as const, id: run.subscriber_id ?? '' };
+    let changed = 0;
+    await store.db.kysely.transaction().execute(async (trx) => {
+      if (audience && audience.rule === null) {
+        changed =
+          direction === 'add'
+            ? await store.audiences.addMembers(audience, [member], now, trx)
+            : await store.audiences.removeMembers(audience, [member], trx);
+      }
+      await store.triggers.advance(
+        run.id,
+        { step: stepIndex + 1, status: 'waiting', wakeAt: now },
+        now,
+        trx,
+      );
+    });
+    if (!audience || changed === 0) return;
+    const { fresh } = await recordEvents(
+      store,
+      { workspaceId: run.workspace_id, siteId: null },
+      [
+        {
+          type: 'track',
+          name: direction === 'add' ? AUDIENCE_ENTERED : AUDIENCE_EXITED,
+          properties: { audienceId: audience.id, audienceName: audience.name },
+          traits: {},
+          externalId: run.external_id,
+          anonymousId: null,
+          subscriberId: run.subscriber_id,
+          messageId: null,
+          occurredAt: now,
+        },
+      ],
+      now,
+    );
+    await startRuns(store, run.workspace_id, fresh, now, fromJson<string[]>(run.chain, []));
+  }
+
+  return async function runSteps(trigger: Trigger | undefined, run: TriggerRun): Promise<void> {
+    const now = clock();
+    if (!trigger || !trigger.active) {
+      await store.triggers.advance(run.id, { step: run.step, status: 'stopped', wakeAt: now }, now);
+      return;
+    }
+    const steps = trigger.definition.steps;
+    for (let index = run.step; index < steps.length;) {
+      const step = steps[index]!;
+      if ('wait' in step) {
+        const at = clock() + parseDuration(step.wait);
+        await store.triggers.advance(
+          run.id,
+          { step: index + 1, status: 'waiting', wakeAt: at },
+          clock(),
+        );
+        return;
+      }
+      if ('unless' in step) {
+        if (await happenedSince(run, step.unless)) {
+          await store.db.kysely.transaction().execute(async (trx) => {
+            await store.triggers.advance(
+              run.id,
+              { step: index, status: 'cancelled', wakeAt: clock() },
+              clock(),
+              trx,
+            );
+            await store.triggers.bump(trigger.id, 'cancelled', 1, trx);
+          });
+          return;
+        }
+      } else if ('send' in step) {
+        await send(trigger, run, index, step.send);
+      } else if ('addTo' in step) {
+        await move(run, index, step.addTo, 'add');
+      } else if ('removeFrom' in step) {
+        await move(run, index, step.removeFrom, 'remove');
+      }
+      index++;
+    }
+    await store.db.kysely.transaction().execute(async (trx) => {
+      await store.triggers.advance(
+        run.id,
+        { step: steps.length, status: 'done', wakeAt: clock() },
+        clock(),
+        trx,
+      );
+      await store.triggers.bump(trigger.id, 'completed', 1, trx);
+    });
+  };
+}
