@@ -116,4 +116,61 @@ describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
     // Every payload decrypted to the campaign's message.
     expect(push.messages.every((m) => JSON.parse(m.payload).title === 'Sale')).toBe(true);
   });
+
+  it('fires a pending trigger wait once after kill -9', async () => {
+    if (server) {
+      server.kill('SIGKILL'); // the first test's server: each test starts its own
+      await waitForExit(server);
+    }
+    push.reset();
+    const init = JSON.parse(await runBeckon(['init', '--json'], env)) as {
+      apiKey: string;
+      siteKey: string;
+    };
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = await spawnBeckon('serve', env, port);
+    const api = async (path: string, body?: unknown) => {
+      const res = await fetch(base + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, any>;
+    };
+    const subscriber = push.createSubscriber();
+    await fetch(`${base}/v1/sites/${init.siteKey}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
+        externalId: 'late',
+      }),
+    });
+    const campaign = await api('/v1/campaigns', {
+      name: 'Later',
+      messages: [{ title: 'Still there?', body: '' }],
+    });
+    const trigger = await api('/v1/triggers', {
+      name: 'Nudge',
+      on: { event: 'Cart Updated' },
+      steps: [{ wait: 'PT3S' }, { send: { campaignId: campaign.id } }],
+    });
+    await api('/v1/track', { userId: 'late', event: 'Cart Updated', properties: {} });
+    expect((await api(`/v1/triggers/${trigger.id}`)).stats).toMatchObject({ fired: 1, waiting: 1 });
+
+    server.kill('SIGKILL');
+    await waitForExit(server);
+    server = await spawnBeckon('serve', env, port);
+    const [message] = await push.waitForMessages(1, { timeoutMs: 20_000 });
+    expect(JSON.parse(message!.payload).title).toBe('Still there?');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(push.messages).toHaveLength(1);
+    expect((await api(`/v1/triggers/${trigger.id}`)).stats).toMatchObject({
+      fired: 1,
+      waiting: 0,
+      sent: 1,
+      completed: 1,
+    });
+  });
 });
