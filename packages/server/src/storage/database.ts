@@ -9,6 +9,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** PostgreSQL schema holding Beckon's tables (`public` unless the URL names one). */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ const pgTypes = {
  */
 export async function openDatabase(url: string | undefined): Promise<Db> {
   const db = url?.startsWith('postgres') ? await openPostgres(url) : openSqlite(url);
-  await migrate(db.kysely);
+  await migrate(db.kysely, db.schema);
   return db;
 }
 
@@ -72,11 +74,17 @@ async function openPostgres(url: string): Promise<Db> {
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  return { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() };
 }
 
-async function migrate(kysely: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db: kysely, provider: migrationProvider });
+async function migrate(kysely: Kysely<Database>, schema: string | undefined): Promise<void> {
+  // Naming the schema matters: without it Kysely looks for its migration table in every
+  // schema of the database and may find another schema's.
+  const migrator = new Migrator({
+    db: kysely,
+    provider: migrationProvider,
+    ...(schema && { migrationTableSchema: schema }),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }
