@@ -92,11 +92,23 @@ app.post('/demo/send-test', async (c) => {
     headers,
     body: JSON.stringify({ campaignId, target: { subscriberIds: [subscriberId] }, ttl: 300 }),
   });
-  return c.json(await sent.json(), sent.status as 202);
+  const accepted = (await sent.json()) as { notificationId?: string };
+  if (sent.status !== 202 || !accepted.notificationId) return c.json(accepted, sent.status as 400);
+  // Wait a little for the push service's answer, so the page can say what became of it.
+  let outcome: { notificationId?: string; status?: string } = accepted;
+  for (let tries = 0; tries < 20; tries++) {
+    const res = await beckon.app.request(`/v1/notifications/${accepted.notificationId}`, {
+      headers,
+    });
+    outcome = (await res.json()) as { status?: string };
+    if (outcome.status === 'sent' || outcome.status === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return c.json(outcome, 202);
 });
 app.route('/', beckon.app);
 
 await listen(app as unknown as typeof beckon.app, config);
-beckon.engine.start();
+beckon.startWorkers();
 log(`demo shop on http://localhost:${config.port}  (site key ${demo.siteKey})`);
 log(`API key for the demo workspace: ${demo.apiKey}`);

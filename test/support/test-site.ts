@@ -1,0 +1,99 @@
+/**
+ * The customer's website in the browser tests: a static server on `http://localhost:PORT` —
+ * a secure context, and cross-origin to the Beckon API on 127.0.0.1, so CORS (preflight
+ * included) is exercised for real, as on a customer's site.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ASSETS } from '../../packages/server/src/main.ts';
+
+/** How the site hosts its worker at `/beckon-sw.js` (both recipes of API.md). */
+export type WorkerRecipe = 'copy' | 'importScripts';
+
+export interface PageOptions {
+  siteKey: string;
+  /** `data-consent="required"` on the script tag. */
+  consent?: boolean;
+  recipe?: WorkerRecipe;
+}
+
+export interface TestSite {
+  /** `http://localhost:PORT` — a secure context, cross-origin to the API on 127.0.0.1. */
+  origin: string;
+  /** The shop page for a site key. */
+  url(options: PageOptions): string;
+  close(): Promise<void>;
+}
+
+const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The page a customer would write: the queue stub, then the async script tag from the Beckon
+ * server. The stub also records the snippet's outcome events in `window.beckonEvents`, through
+ * the queue, before the script has loaded.
+ */
+function shopPage(api: string, q: URLSearchParams): string {
+  const site = q.get('site') ?? '';
+  const recipe = q.get('recipe') ?? 'copy';
+  const attrs = [
+    `src="${escapeAttr(api)}/beckon.js"`,
+    `data-site="${escapeAttr(site)}"`,
+    // The worker stays at /beckon-sw.js (scope `/`); the query only picks the recipe.
+    `data-sw="/beckon-sw.js?recipe=${escapeAttr(recipe)}"`,
+    q.get('consent') ? 'data-consent="required"' : '',
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test shop</title>
+<script>
+  window.beckon = window.beckon || function(){(beckon.q = beckon.q || []).push(arguments)};
+  window.beckonEvents = [];
+  ['subscribed', 'dismissed', 'error'].forEach(function (name) {
+    beckon('on', name, function (data) {
+      beckonEvents.push({ name: name, data: data instanceof Error ? data.message : data });
+    });
+  });
+</script>
+<script async ${attrs.join(' ')}></script>
+</head><body><h1>Test shop</h1><button>Buy</button></body></html>`;
+}
+
+/**
+ * A static site on `http://localhost:PORT`: `/?site=KEY[&consent=1][&recipe=…]` is the shop
+ * page, `/beckon-sw.js` the worker — a copy of the built file, or the one-line
+ * `importScripts` of the server's copy, per `recipe`.
+ */
+export async function startTestSite(api: string): Promise<TestSite> {
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(shopPage(api, url.searchParams));
+    }
+    if (url.pathname === '/beckon-sw.js') {
+      const body =
+        url.searchParams.get('recipe') === 'importScripts'
+          ? `importScripts(${JSON.stringify(`${api}/beckon-sw.js`)});\n`
+          : readFileSync(ASSETS.serviceWorker, 'utf8');
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      return void res.end(body);
+    }
+    // favicon.ico and the like: nothing, rather than a 404 in the console.
+    res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    url(o) {
+      const q = new URLSearchParams({ site: o.siteKey, recipe: o.recipe ?? 'copy' });
+      if (o.consent) q.set('consent', '1');
+      return `${origin}/?${q}`;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
