@@ -1,5 +1,6 @@
 import { createAudienceStore } from './audiences.ts';
 import { createCampaignStore } from './campaigns.ts';
+import { createCappingStore } from './capping.ts';
 import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createEventStore } from './events.ts';
@@ -37,6 +38,7 @@ export function createStore(db: Db) {
     idempotency: createIdempotencyStore(kysely),
     targeting: createTargeting(kysely, audiences),
     triggers: createTriggerStore(kysely, dialect),
+    capping: createCappingStore(kysely, dialect),
   };
 }
 
