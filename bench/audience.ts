@@ -19,9 +19,11 @@ const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '1000000' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
+    window: { type: 'string', default: '50000' },
   },
 });
 const N = Number(values.subscribers);
+const WINDOW = Number(values.window);
 const PG_URL = process.env.BECKON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 const now = Date.now();
@@ -34,11 +36,15 @@ async function seed(db: Db, workspaceId: string, siteId: string) {
       ? sql`SELECT n FROM generate_series(1, ${N}) AS n`
       : sql`WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${N}) SELECT n FROM seq`;
   const pad = (col: string) =>
-    db.dialect === 'postgres' ? sql.raw(`lpad(${col}::text, 8, '0')`) : sql.raw(`printf('%08d', ${col})`);
+    db.dialect === 'postgres'
+      ? sql.raw(`lpad(${col}::text, 8, '0')`)
+      : sql.raw(`printf('%08d', ${col})`);
   const t = async (label: string, run: () => Promise<unknown>) => {
     const start = performance.now();
     await run();
-    process.stderr.write(`  seeded ${label} in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `  seeded ${label} in ${((performance.now() - start) / 1000).toFixed(1)} s\n`,
+    );
   };
   // Half the subscribers belong to a user; a third ticked "deals"; one in five ordered
   // in the last 60 days (value 0–99); 10,000 users are on a manual "blocked" list.
@@ -49,7 +55,9 @@ async function seed(db: Db, workspaceId: string, siteId: string) {
         FROM (${seq}) s`.execute(k),
   );
   await t('categories', () =>
-    sql`INSERT INTO subscriber_categories (subscriber_id, category_id) SELECT 'sub_' || ${pad('n')}, 'deals' FROM (${seq}) s WHERE n % 3 = 0`.execute(k),
+    sql`INSERT INTO subscriber_categories (subscriber_id, category_id) SELECT 'sub_' || ${pad('n')}, 'deals' FROM (${seq}) s WHERE n % 3 = 0`.execute(
+      k,
+    ),
   );
   await t('events', () =>
     sql`INSERT INTO events (id, workspace_id, site_id, subscriber_id, anonymous_id, external_id, type, name, properties, message_id, occurred_at, received_at)
@@ -67,22 +75,24 @@ async function time<T>(run: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
-/** Streams every matching id the way a fan-out does, a page of 500 at a time. */
+/** Streams every matching id the way a fan-out does, a window of subscribers at a time. */
 async function streamAll(store: Store, workspaceId: string, target: Target): Promise<number> {
   let cursor: string | null = null;
   let total = 0;
-  for (;;) {
-    const page = await store.targeting.page(workspaceId, target, cursor, 500, now);
-    total += page.length;
-    if (page.length < 500) return total;
-    cursor = page.at(-1)!.id;
-  }
+  do {
+    const { rows, next } = await store.targeting.scan(workspaceId, target, cursor, WINDOW, now);
+    total += rows.length;
+    cursor = next;
+  } while (cursor);
+  return total;
 }
 
 async function benchDialect(dialect: 'sqlite' | 'postgres') {
   const schema = `bench_aud_${Date.now().toString(36)}`;
   const file = join(tmpdir(), `${schema}.db`);
-  const db = await openDatabase(dialect === 'sqlite' ? `sqlite:${file}` : `${PG_URL}?schema=${schema}`);
+  const db = await openDatabase(
+    dialect === 'sqlite' ? `sqlite:${file}` : `${PG_URL}?schema=${schema}`,
+  );
   const store = createStore(db);
   try {
     process.stderr.write(`${dialect}:\n`);
@@ -103,19 +113,32 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     );
     await seed(db, workspace.id, site.id);
     const buyers = await store.audiences.create(
-      { workspaceId: workspace.id, name: 'Recent big buyers', rule: { event: { name: 'Order Completed', where: { value: { gte: 50 } }, within: 'P30D' } } },
+      {
+        workspaceId: workspace.id,
+        name: 'Recent big buyers',
+        rule: { event: { name: 'Order Completed', where: { value: { gte: 50 } }, within: 'P30D' } },
+      },
       now,
     );
-    const blocked = await store.audiences.create({ workspaceId: workspace.id, name: 'Blocked', rule: null }, now);
+    const blocked = await store.audiences.create(
+      { workspaceId: workspace.id, name: 'Blocked', rule: null },
+      now,
+    );
     await store.audiences.addMembers(
       blocked,
-      Array.from({ length: 10_000 }, (_, i) => ({ type: 'user' as const, id: `user_${String((i + 1) * 20).padStart(8, '0')}` })),
+      Array.from({ length: 10_000 }, (_, i) => ({
+        type: 'user' as const,
+        id: `user_${String((i + 1) * 20).padStart(8, '0')}`,
+      })),
       now,
     );
     const targets: Array<[string, Target]> = [
       ['everyone', { all: true }],
       ['category deals', { categories: ['deals'] }],
-      ['rule audience (event within 30 d, where value ≥ 50)', { audiences: { include: [buyers.id] } }],
+      [
+        'rule audience (event within 30 d, where value ≥ 50)',
+        { audiences: { include: [buyers.id] } },
+      ],
       [
         'audience − manual exclude ∧ category ∧ subscribedBetween',
         {
@@ -130,12 +153,20 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
       const [count, countMs] = await time(() => store.targeting.count(workspace.id, target, now));
       const [streamed, streamMs] = await time(() => streamAll(store, workspace.id, target));
       if (streamed !== count) throw new Error(`${name}: streamed ${streamed} but counted ${count}`);
-      rows.push({ dialect, target: name, matched: count, 'count ms': Math.round(countMs), 'resolve all ms': Math.round(streamMs), 'ids/s': Math.round(streamed / (streamMs / 1000)) });
+      rows.push({
+        dialect,
+        target: name,
+        matched: count,
+        'count ms': Math.round(countMs),
+        'resolve all ms': Math.round(streamMs),
+        'ids/s': Math.round(streamed / (streamMs / 1000)),
+      });
     }
     return rows;
   } finally {
     await db.close();
-    if (dialect === 'sqlite') for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+    if (dialect === 'sqlite')
+      for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
     else {
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
@@ -149,5 +180,7 @@ const results = [];
 for (const dialect of values.dialects.split(',') as Array<'sqlite' | 'postgres'>) {
   results.push(...(await benchDialect(dialect)));
 }
-console.log(`\nResolving targets over ${N.toLocaleString()} subscribers (SQL, pages of 500, as a fan-out does):`);
+console.log(
+  `\nResolving targets over ${N.toLocaleString()} subscribers (SQL, pages of 500, as a fan-out does):`,
+);
 console.table(results);

@@ -67,6 +67,35 @@ export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) 
       return Number(row?.n ?? 0);
     },
 
+    /**
+     * The matching subscribers among the next `window` subscribers of the workspace (by
+     * id), and where the next window starts (null at the end). Scanning fixed id ranges
+     * keeps every query small whatever the target matches: with LIMIT over a selective
+     * target, PostgreSQL re-hashes a whole events or categories table for every page.
+     */
+    async scan(
+      workspaceId: string,
+      target: Target,
+      afterId: string | null,
+      window: number,
+      now: number,
+    ): Promise<{ rows: TargetRow[]; next: string | null }> {
+      let bound = db
+        .selectFrom('subscribers')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('id')
+        .offset(window - 1)
+        .limit(1);
+      if (afterId) bound = bound.where('id', '>', afterId);
+      const end = (await bound.executeTakeFirst())?.id ?? null;
+      let q = await query(workspaceId, target, now);
+      if (afterId) q = q.where('subscribers.id', '>', afterId);
+      if (end) q = q.where('subscribers.id', '<=', end);
+      const rows = await q.orderBy('subscribers.id').execute();
+      return { rows, next: end };
+    },
+
     async page(
       workspaceId: string,
       target: Target,
