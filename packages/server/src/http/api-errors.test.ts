@@ -247,6 +247,10 @@ describe.each(DIALECTS)('API errors and isolation on %s', (dialect) => {
         '/v1/notifications',
         '/v1/sites/{siteKey}/subscriptions',
         '/v1/campaigns/{id}/stats',
+        '/v1/audiences/{id}/members',
+        '/v1/triggers/{id}',
+        '/v1/users/{externalId}',
+        '/v1/batch',
       ]),
     );
   });

@@ -1,5 +1,18 @@
 import { z } from 'zod';
+import {
+  audienceCreateSchema,
+  audiencePatchSchema,
+  membersChangeSchema,
+} from './routes/audiences.ts';
+import { triggerPatchSchema, triggerSchema } from './routes/triggers.ts';
+import { putUserSchema } from './routes/users.ts';
 import * as schemas from './schemas.ts';
+import {
+  segmentBatchSchema,
+  segmentIdentifySchema,
+  segmentPageSchema,
+  segmentTrackSchema,
+} from './segment-schemas.ts';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -163,7 +176,109 @@ const OPERATIONS: Operation[] = [
     auth: 'apiKey',
     success: 200,
   },
+  ...crud('/v1/audiences', 'audience', audienceCreateSchema, audiencePatchSchema),
+  {
+    method: 'post',
+    path: '/v1/audiences/{id}/members',
+    summary: 'Add / remove members (a job)',
+    auth: 'apiKey',
+    body: membersChangeSchema,
+    success: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/audiences/{id}/members',
+    summary: 'List members',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'put',
+    path: '/v1/users/{externalId}',
+    summary: "Set a user's traits",
+    auth: 'apiKey',
+    body: putUserSchema,
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/users/{externalId}',
+    summary: 'A user, its subscribers and audiences',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'delete',
+    path: '/v1/users/{externalId}',
+    summary: 'Erase a user (GDPR)',
+    auth: 'apiKey',
+    success: 204,
+  },
+  ...crud('/v1/triggers', 'trigger', triggerSchema, triggerPatchSchema),
+  {
+    method: 'post',
+    path: '/v1/identify',
+    summary: 'Segment identify',
+    auth: 'apiKey',
+    body: segmentIdentifySchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/track',
+    summary: 'Segment track',
+    auth: 'apiKey',
+    body: segmentTrackSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/page',
+    summary: 'Segment page',
+    auth: 'apiKey',
+    body: segmentPageSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/batch',
+    summary: 'Segment batch',
+    auth: 'apiKey',
+    body: segmentBatchSchema,
+    success: 200,
+  },
 ];
+
+/** The five routes of a resource with create / list / get / patch / delete. */
+function crud(base: string, name: string, create: z.ZodType, patch: z.ZodType): Operation[] {
+  return [
+    {
+      method: 'post',
+      path: base,
+      summary: `Create a ${name}`,
+      auth: 'apiKey',
+      body: create,
+      success: 201,
+    },
+    { method: 'get', path: base, summary: `List ${name}s`, auth: 'apiKey', success: 200 },
+    { method: 'get', path: `${base}/{id}`, summary: `Get a ${name}`, auth: 'apiKey', success: 200 },
+    {
+      method: 'patch',
+      path: `${base}/{id}`,
+      summary: `Update a ${name}`,
+      auth: 'apiKey',
+      body: patch,
+      success: 200,
+    },
+    {
+      method: 'delete',
+      path: `${base}/{id}`,
+      summary: `Delete a ${name}`,
+      auth: 'apiKey',
+      success: 204,
+    },
+  ];
+}
 
 const problem = {
   description: 'An RFC 9457 problem',

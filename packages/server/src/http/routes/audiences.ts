@@ -15,11 +15,11 @@ import { notFound, ProblemError } from '../problem.ts';
 import { pageQuerySchema } from '../schemas.ts';
 import { readJson, readQuery } from '../validate.ts';
 
-const audienceCreateSchema = z.strictObject({
+export const audienceCreateSchema = z.strictObject({
   name: z.string().min(1).max(200),
   rule: z.record(z.string(), z.unknown()).nullable().optional(),
 });
-const audiencePatchSchema = audienceCreateSchema.partial();
+export const audiencePatchSchema = audienceCreateSchema.partial();
 
 const ids = z.array(z.string().min(1).max(256)).max(1_000_000);
 const memberList = z.union([
@@ -30,7 +30,7 @@ const memberList = z.union([
  * `{ add?: [externalId], remove?: [externalId] }`, and for bare subscribers either
  * `subscriberIds: [...]` (added) or `add: { subscriberIds: [...] }` / `remove: {...}`.
  */
-const membersChangeSchema = z.strictObject({
+export const membersChangeSchema = z.strictObject({
   add: memberList.optional(),
   remove: memberList.optional(),
   externalIds: ids.optional(),

@@ -39,14 +39,16 @@ const reentrySchema = z.union([
   z.strictObject({ once: z.literal(true) }),
   z.strictObject({ afterDays: z.number().min(0).max(3650) }),
 ]);
-const triggerSchema = z.strictObject({
+export const triggerSchema = z.strictObject({
   name: z.string().min(1).max(200),
   on: z.strictObject({ event: z.string().min(1).max(200), where: where.optional() }),
   steps: z.array(stepSchema).min(1).max(50),
   reentry: reentrySchema.nullable().optional(),
   active: z.boolean().default(true),
 });
-const triggerPatchSchema = triggerSchema.partial().extend({ active: z.boolean().optional() });
+export const triggerPatchSchema = triggerSchema
+  .partial()
+  .extend({ active: z.boolean().optional() });
 
 function triggerJson(t: Trigger, waiting?: number) {
   return {

@@ -9,7 +9,7 @@ import { readJson } from '../validate.ts';
 
 const externalIdParam = z.string().min(1).max(256);
 /** `{ traits: {...} }`, or the traits object itself. */
-const putUserSchema = z
+export const putUserSchema = z
   .record(z.string(), z.unknown())
   .transform((body) =>
     Object.keys(body).length === 1 &&
