@@ -217,6 +217,25 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     }
   });
 
+  it('targets subscribers by subscription date (subscribedBetween)', async () => {
+    const early = push.createSubscriber();
+    await subscribe(early, { externalId: `cohort-${dialect}` });
+    const boundary = new Date(Date.now() + 2 * 3_600_000 + 30 * 60_000).toISOString();
+    beckon.advanceClock(3 * 3_600_000); // the second one subscribes three hours later
+    const late = push.createSubscriber();
+    await subscribe(late, { externalId: `cohort-${dialect}` });
+    const target = (subscribedBetween: unknown) => ({
+      externalIds: [`cohort-${dialect}`],
+      subscribedBetween,
+    });
+    const after = await send({ target: target({ from: boundary }) });
+    await settled(after.notificationId);
+    const before = await send({ target: target({ to: boundary }) });
+    await settled(before.notificationId);
+    const endpoints = push.messages.map((m) => m.endpoint);
+    expect(endpoints).toEqual([late.endpoint, early.endpoint]);
+  });
+
   it('sends a repeated Idempotency-Key request only once', async () => {
     const subscriber = push.createSubscriber();
     const { body } = await subscribe(subscriber);
