@@ -24,7 +24,14 @@ export interface PushRequestChecks {
 }
 
 export type PushRequestVerdict =
-  | { ok: true; payload: string; headers: MessageHeaders; vapid: VapidClaims }
+  | {
+      ok: true;
+      payload: string;
+      /** False when a sampled decrypt skipped this body (`payload` is then ''). */
+      decrypted: boolean;
+      headers: MessageHeaders;
+      vapid: VapidClaims;
+    }
   | { ok: false; status: number; reason: string };
 
 const URGENCIES = new Set(['very-low', 'low', 'normal', 'high']);
@@ -106,6 +113,7 @@ export function checkPushRequest(
     return {
       ok: true,
       payload: '',
+      decrypted: true,
       headers: messageHeaders,
       vapid: vapid.claims,
     };
@@ -114,7 +122,8 @@ export function checkPushRequest(
   if (!decrypted.ok) return { ok: false, status: 400, reason: decrypted.reason };
   return {
     ok: true,
-    payload: decrypted.plaintext.toString('utf8'),
+    payload: decrypted.plaintext?.toString('utf8') ?? '',
+    decrypted: decrypted.plaintext !== undefined,
     headers: messageHeaders,
     vapid: vapid.claims,
   };

@@ -2,6 +2,7 @@
  * Runs the local push service on its own for demos:
  *
  *   npx tsx test/support/push-service/cli.ts [--port 9999] [--host 127.0.0.1] [--https] [--subscribers 1]
+ *     [--decrypt-every 1]
  *
  * Prints the origin and ready-made subscriptions, then one line per message received or refused.
  */
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     https: { type: 'boolean', default: false },
     subscribers: { type: 'string', default: '1' },
+    'decrypt-every': { type: 'string', default: '1' },
   },
 });
 
@@ -26,12 +28,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535)
   throw new Error(`--port: not a port: ${values.port}`);
 if (!Number.isInteger(subscriberCount) || subscriberCount < 0)
   throw new Error('--subscribers: not a count');
+const decryptEvery = Number(values['decrypt-every']);
 
 const time = (): string => new Date().toISOString().slice(11, 23);
 const service = await createLocalPushService({
   protocol: values.https ? 'https' : 'http',
   host: values.host,
   port,
+  decryptEvery,
   onMessage: (m) =>
     console.log(
       `${time()} 201 ${m.subscriberId} ttl=${m.headers.ttl} ${JSON.stringify(m.payload)}`,

@@ -4,7 +4,7 @@
  * tests, benchmarks and demos.
  */
 import { ANY_SUBSCRIBER, createBehaviourTable } from './behaviours.ts';
-import { decryptPushBody } from './decrypt.ts';
+import { createSampledDecrypt, decryptPushBody } from './decrypt.ts';
 import { createPushHandler } from './handle-push.ts';
 import { createMessageLog } from './message-log.ts';
 import { startServer } from './server.ts';
@@ -56,7 +56,10 @@ export async function createLocalPushService(
     log,
     checks: {
       verifyVapid: createVapidVerifier({ audience: origin }),
-      decrypt: decryptPushBody,
+      decrypt:
+        (options.decryptEvery ?? 1) === 1
+          ? decryptPushBody
+          : createSampledDecrypt(options.decryptEvery ?? 1),
     },
     onMessage: options.onMessage,
     onRejected: options.onRejected,

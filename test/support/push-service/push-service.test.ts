@@ -478,3 +478,28 @@ describe('local push service over HTTPS', () => {
     );
   });
 });
+
+describe('local push service decrypting a sample (decryptEvery)', () => {
+  it('decrypts the first message and then one in n, and still refuses a broken body', async () => {
+    const service = await createLocalPushService({ decryptEvery: 3 });
+    try {
+      const subscriber = service.createSubscriber();
+      for (const text of ['m0', 'm1', 'm2', 'm3', 'm4']) {
+        expect((await post(requestFor(subscriber, text))).status).toBe(201);
+      }
+      expect(service.messages.map((m) => [m.payload, m.decrypted])).toEqual([
+        ['m0', true],
+        ['', false],
+        ['', false],
+        ['m3', true],
+        ['', false],
+      ]);
+      // Not a sampled one (the 6th), but its header says the keyid is 1 byte: refused unread.
+      const broken = requestFor(subscriber, 'x');
+      (broken.body as Buffer).writeUInt8(1, 20);
+      expect((await post(broken)).status).toBe(400);
+    } finally {
+      await service.close();
+    }
+  });
+});

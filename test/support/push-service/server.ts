@@ -13,7 +13,10 @@ import { isIP, type AddressInfo, type Socket } from 'node:net';
 import type { PushServiceProtocol } from './types.ts';
 
 /** What the handler needs of a request; both node:http and the node:http2 compat API fit. */
-export interface RequestLike extends AsyncIterable<Buffer | string> {
+export interface RequestLike {
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
   method?: string | undefined;
   url?: string | undefined;
   headers: IncomingHttpHeaders;

@@ -15,6 +15,11 @@ export interface LocalPushServiceOptions {
   onMessage?: (message: ReceivedMessage) => void;
   /** Called for every request the service refused as invalid. */
   onRejected?: (rejection: Rejection) => void;
+  /**
+   * Decrypt one accepted message in this many (default 1: every one); the others are checked
+   * for VAPID, headers and body layout only, and arrive with `decrypted: false`. For benchmarks.
+   */
+  decryptEvery?: number;
 }
 
 /** A subscription as a browser's `PushSubscription.toJSON()` gives it, plus the id the service knows it by. */
@@ -64,8 +69,10 @@ export interface MessageHeaders {
 export interface ReceivedMessage {
   subscriberId: string;
   endpoint: string;
-  /** The decrypted plaintext, read as UTF-8. */
+  /** The decrypted plaintext, read as UTF-8 ('' when `decrypted` is false). */
   payload: string;
+  /** False when `decryptEvery` skipped this message's decryption. */
+  decrypted: boolean;
   headers: MessageHeaders;
   vapid: VapidClaims;
   /** `Date.now()` when the request arrived (before any scripted delay). */

@@ -38,7 +38,12 @@ export function createVapidVerifier(
   const now = options.now ?? Date.now;
   const verified = new Map<string, SignedToken>();
 
+  // The very same header string, as a caching sender repeats it: no need to parse it again.
+  const byHeader = new Map<string, { k: string; token: SignedToken }>();
+
   return (authorization) => {
+    const known = authorization === undefined ? undefined : byHeader.get(authorization);
+    if (known) return checkClaims(known.token.payload, known.k, options.audience, now());
     const params = parseVapidAuthorization(authorization);
     if (typeof params === 'string') return { ok: false, reason: params };
     const cacheKey = `${params.t} ${params.k}`;
@@ -49,6 +54,10 @@ export function createVapidVerifier(
       token = checked;
       if (verified.size >= SIGNATURE_CACHE_SIZE) verified.clear();
       verified.set(cacheKey, token);
+    }
+    if (authorization !== undefined) {
+      if (byHeader.size >= SIGNATURE_CACHE_SIZE) byHeader.clear();
+      byHeader.set(authorization, { k: params.k, token });
     }
     return checkClaims(token.payload, params.k, options.audience, now());
   };
