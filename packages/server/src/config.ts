@@ -17,6 +17,10 @@ const envSchema = z.object({
   BECKON_RATE_LIMIT_PER_SITE: intFromEnv(120_000),
   /** A PEM file of extra CAs for HTTPS push services (a local push service with its own cert). */
   BECKON_PUSH_CA_FILE: z.string().optional(),
+  /** Push requests in flight per push-service origin (HTTP/2 streams, or HTTP/1.1 sockets). */
+  BECKON_PUSH_CONCURRENCY: z.coerce.number().int().min(1).default(100),
+  /** Threads that encrypt pushes; unset: one per core, 0: on the main thread. */
+  BECKON_ENCRYPTION_THREADS: z.coerce.number().int().min(0).optional(),
 });
 
 export interface Config {
@@ -31,6 +35,8 @@ export interface Config {
   retryBaseMs: number;
   rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
   pushCaFile: string | undefined;
+  pushConcurrency: number;
+  encryptionThreads: number | undefined;
 }
 
 /**
@@ -63,5 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       perSitePerMinute: e.BECKON_RATE_LIMIT_PER_SITE,
     }),
     pushCaFile: e.BECKON_PUSH_CA_FILE,
+    pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
+    encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
   });
 }

@@ -63,6 +63,10 @@ export async function createBeckon(
       pollMs: config.pollMs,
       retryPolicy: { baseDelayMs: config.retryBaseMs, maxDelayMs: 10 * 60_000 },
       transport: config.pushCaFile ? { ca: readFileSync(config.pushCaFile) } : {},
+      concurrency: config.pushConcurrency,
+      ...(config.encryptionThreads !== undefined && {
+        encryptionThreads: config.encryptionThreads,
+      }),
     },
   });
   const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });

@@ -1,6 +1,8 @@
+import { availableParallelism } from 'node:os';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
+import { createEncryptionPool } from './encryption-pool.ts';
 import { createFanOut, FAN_OUT_JOB } from './fan-out.ts';
 import { createJobRunner, type JobHandler } from './job-runner.ts';
 import { createPushSender } from './push-sender.ts';
@@ -12,9 +14,15 @@ import { startLoop, type Loop } from './workers.ts';
 export interface EngineOptions {
   leaseMs: number;
   pollMs: number;
+  /** Deliveries claimed per batch. */
   batchSize: number;
+  /** Batches claimed and not yet recorded at once (2: claim the next while one is sending). */
+  batchesInFlight: number;
+  /** Push requests in flight per push-service origin (HTTP/2 streams or HTTP/1.1 sockets). */
   concurrency: number;
   fanOutPageSize: number;
+  /** Worker threads that encrypt; 0 encrypts on the main thread. */
+  encryptionThreads: number;
   retryPolicy?: RetryPolicy;
   transport?: TransportOptions;
 }
@@ -22,9 +30,13 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   leaseMs: 30_000,
   pollMs: 250,
-  batchSize: 200,
-  concurrency: 64,
+  batchSize: 500,
+  batchesInFlight: 2,
+  concurrency: 100,
   fanOutPageSize: 500,
+  // One per core: encryption is most of the CPU a push costs, and the main thread's share
+  // (HTTP/2, database) is small enough to live beside them.
+  encryptionThreads: availableParallelism(),
 };
 
 /**
@@ -43,13 +55,24 @@ export function createDeliveryEngine(deps: {
   const log = deps.log ?? (() => {});
   const jobsWake = createWakeSignal();
   const deliveriesWake = createWakeSignal();
-  const transport = createPushTransport(options.transport);
-  const sender = createPushSender({ transport, vapid: createVapidCache(deps.clock) });
+  const transport = createPushTransport({
+    maxSocketsPerOrigin: options.concurrency,
+    ...options.transport,
+  });
+  const pool = createEncryptionPool({ threads: options.encryptionThreads });
+  const sender = createPushSender({
+    transport,
+    pool,
+    vapid: createVapidCache(deps.clock),
+    clock: deps.clock,
+    concurrency: options.concurrency,
+  });
   const deliveryWorker = createDeliveryWorker({
     store: deps.store,
     sender,
     clock: deps.clock,
     options,
+    log,
   });
   const jobRunner = createJobRunner({
     store: deps.store,
@@ -78,19 +101,22 @@ export function createDeliveryEngine(deps: {
     },
     start(): void {
       if (loops.length > 0) return;
+      deliveryWorker.resume();
       loops = [
         startLoop(jobRunner.runOnce, { idleMs: options.pollMs, wake: jobsWake, log }),
-        startLoop(async () => (await deliveryWorker.runOnce()) > 0, {
+        startLoop(deliveryWorker.claimNext, {
           idleMs: options.pollMs,
           wake: deliveriesWake,
           log,
         }),
       ];
     },
+    /** Stops claiming, finishes the batches in hand, then closes connections and threads. */
     async stop(): Promise<void> {
-      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.all([deliveryWorker.stop(), ...loops.map((l) => l.stop())]);
       loops = [];
       transport.close();
+      await pool.close();
     },
   };
 }

@@ -1,5 +1,7 @@
-import webpush from 'web-push';
+import type { PushAnswer } from '../domain/push-response.ts';
 import type { Urgency } from '../storage/notifications.ts';
+import type { EncryptionPool } from './encryption-pool.ts';
+import { createLimiter, type Limiter } from './limiter.ts';
 import type { PushTransport } from './push-transport.ts';
 import type { VapidCache, VapidKeys } from './vapid-cache.ts';
 
@@ -7,33 +9,99 @@ export interface PushMessage {
   subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
   payload: string;
   vapid: VapidKeys;
-  ttlSeconds: number;
+  /** When the notification ends; the TTL header is what is left of it when the request leaves. */
+  expiresAt: number;
+  /** Not sent after this (the delivery's lease ends then, and another worker may take it). */
+  sendBy: number;
   urgency: Urgency;
   topic: string | null;
 }
 
+/** What became of one message. Only `answered` and `unreachable` made a push request. */
+export type SendResult =
+  | { kind: 'answered'; answer: PushAnswer }
+  | { kind: 'unreachable'; error: Error }
+  | { kind: 'expired' }
+  | { kind: 'late' }
+  | { kind: 'unencryptable'; reason: string };
+
+/** Messages per encryption job: big enough to amortise the thread hop, small enough to overlap. */
+const ENCRYPT_CHUNK = 32;
+
 /**
- * Encrypts (RFC 8291 aes128gcm, by `web-push`) and sends one message with the cached
- * VAPID header (RFC 8292) and the TTL / Urgency / Topic headers of RFC 8030 §5.2–5.4.
+ * Encrypts (RFC 8291 aes128gcm, on the encryption pool) and sends messages with the cached
+ * VAPID header (RFC 8292) and the TTL / Urgency / Topic headers of RFC 8030 §5.2–5.4, at
+ * most `concurrency` requests in flight per push-service origin.
+ *
+ * @example
+ * const sender = createPushSender({ transport, vapid, pool, clock: Date.now, concurrency: 100 });
+ * const [result] = await sender.sendMany([message]);
  */
-export function createPushSender(deps: { transport: PushTransport; vapid: VapidCache }) {
-  return {
-    async send(message: PushMessage) {
-      const audience = new URL(message.subscription.endpoint).origin;
-      const details = webpush.generateRequestDetails(message.subscription, message.payload, {
-        // Passing our own Authorization and no vapidDetails keeps web-push from signing.
-        vapidDetails: null as unknown as undefined,
-        headers: { Authorization: deps.vapid.header(message.vapid, audience) },
-        TTL: message.ttlSeconds,
+export function createPushSender(deps: {
+  transport: PushTransport;
+  vapid: VapidCache;
+  pool: EncryptionPool;
+  clock: () => number;
+  concurrency: number;
+}) {
+  const limiters = new Map<string, Limiter>();
+
+  async function dispatch(message: PushMessage, body: Buffer): Promise<SendResult> {
+    const { endpoint } = message.subscription;
+    const origin = new URL(endpoint).origin;
+    let limiter = limiters.get(origin);
+    if (!limiter) limiters.set(origin, (limiter = createLimiter(deps.concurrency)));
+    await limiter.acquire();
+    try {
+      // Checked when the request leaves, not when it was queued: never send after the TTL.
+      const now = deps.clock();
+      if (now >= message.expiresAt) return { kind: 'expired' };
+      if (now >= message.sendBy) return { kind: 'late' };
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/octet-stream',
+        'content-encoding': 'aes128gcm',
+        'content-length': body.length,
+        // RFC 8030 §5.2: the TTL left, so a retry never outlives the notification.
+        ttl: Math.floor((message.expiresAt - now) / 1000),
         urgency: message.urgency,
-        ...(message.topic && { topic: message.topic }),
-        contentEncoding: 'aes128gcm',
-      });
-      return deps.transport.send({
-        endpoint: details.endpoint,
-        headers: details.headers as Record<string, string | number>,
-        body: (details.body as Buffer | null) ?? null,
-      });
+        authorization: deps.vapid.header(message.vapid, origin),
+      };
+      if (message.topic) headers.topic = message.topic;
+      const answer = await deps.transport.send({ endpoint, headers, body });
+      return { kind: 'answered', answer };
+    } catch (error) {
+      return { kind: 'unreachable', error: error as Error };
+    } finally {
+      limiter.release();
+    }
+  }
+
+  return {
+    /**
+     * Sends every message; results come back in input order and the promise never rejects.
+     * Encryption runs a chunk ahead of the network, so both overlap.
+     */
+    sendMany(messages: readonly PushMessage[]): Promise<SendResult[]> {
+      const results: Array<Promise<SendResult>> = [];
+      for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
+        const chunk = messages.slice(start, start + ENCRYPT_CHUNK);
+        const bodies = deps.pool.encrypt(
+          chunk.map((m) => ({ ...m.subscription.keys, plaintext: m.payload })),
+        );
+        chunk.forEach((message, i) => {
+          const result = bodies.then(
+            (encrypted): SendResult | Promise<SendResult> => {
+              const body = encrypted[i];
+              if (Buffer.isBuffer(body)) return dispatch(message, body);
+              return { kind: 'unencryptable', reason: body?.error ?? 'not encrypted' };
+            },
+            // A crashed encryption thread: try again later, like a network error.
+            (error: Error): SendResult => ({ kind: 'unreachable', error }),
+          );
+          results.push(result);
+        });
+      }
+      return Promise.all(results);
     },
   };
 }

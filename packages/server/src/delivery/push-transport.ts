@@ -1,9 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { PushAnswer } from '../domain/push-response.ts';
+import { createH2Sessions, NOT_H2 } from './h2-sessions.ts';
+import { createHttp1Transport } from './http1-transport.ts';
 
 export interface PushRequest {
   endpoint: string;
+  /** Lower-case names: HTTP/2 requires them (RFC 9113 §8.2.1), HTTP/1.1 does not mind. */
   headers: Record<string, string | number>;
   body: Buffer | null;
 }
@@ -16,61 +17,42 @@ export interface PushTransport {
 export interface TransportOptions {
   /** Extra CA certificates to trust (a local HTTPS push service in tests and demos). */
   ca?: string | Buffer;
-  /** Requests in flight per push-service origin. */
+  /** HTTP/1.1 connections per push-service origin (HTTP/2 uses one). */
   maxSocketsPerOrigin?: number;
   timeoutMs?: number;
+  /** An HTTP/2 session with nothing to do for this long is closed. */
+  idleMs?: number;
 }
 
 /**
- * Sends push requests over keep-alive connections, one agent (connection pool) per
- * push-service origin, so TLS handshakes are paid once per connection, not per message.
+ * Sends push requests: HTTP/2 to `https:` push services (one session, many streams), and
+ * HTTP/1.1 keep-alive to `http:` ones and to any whose TLS handshake does not choose h2.
+ *
+ * @example
+ * const transport = createPushTransport({ ca: readFileSync('ca.pem') });
+ * const answer = await transport.send({ endpoint, headers: { ttl: 60 }, body });
  */
 export function createPushTransport(options: TransportOptions = {}): PushTransport {
-  const agents = new Map<string, http.Agent>();
   const timeoutMs = options.timeoutMs ?? 30_000;
-
-  function agentFor(url: URL): http.Agent {
-    let agent = agents.get(url.origin);
-    if (!agent) {
-      const common = { keepAlive: true, maxSockets: options.maxSocketsPerOrigin ?? 64 };
-      agent =
-        url.protocol === 'https:'
-          ? new https.Agent({ ...common, ...(options.ca && { ca: options.ca }) })
-          : new http.Agent(common);
-      agents.set(url.origin, agent);
-    }
-    return agent;
-  }
+  const http1 = createHttp1Transport({
+    ca: options.ca,
+    maxSocketsPerOrigin: options.maxSocketsPerOrigin ?? 64,
+    timeoutMs,
+  });
+  const h2 = createH2Sessions({ ca: options.ca, timeoutMs, idleMs: options.idleMs ?? 60_000 });
 
   return {
-    send(request) {
+    async send(request) {
       const url = new URL(request.endpoint);
-      const client = url.protocol === 'https:' ? https : http;
-      return new Promise<PushAnswer>((resolve, reject) => {
-        const req = client.request(
-          url,
-          { method: 'POST', headers: request.headers, agent: agentFor(url), timeout: timeoutMs },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({
-                statusCode: res.statusCode ?? 0,
-                headers: res.headers,
-                body: Buffer.concat(chunks).toString('utf8'),
-              }),
-            );
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-        req.on('error', reject);
-        req.end(request.body ?? undefined);
-      });
+      if (url.protocol === 'https:') {
+        const answer = await h2.send(url, request);
+        if (answer !== NOT_H2) return answer;
+      }
+      return http1.send(url, request);
     },
     close() {
-      for (const agent of agents.values()) agent.destroy();
-      agents.clear();
+      h2.close();
+      http1.close();
     },
   };
 }

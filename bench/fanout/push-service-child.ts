@@ -1,0 +1,88 @@
+/**
+ * The local push service (test/support/push-service) in a process of its own, HTTPS with
+ * HTTP/2, verifying VAPID on every request and decrypting one message in `decryptEvery`.
+ * The bench drives it over IPC (see `ipc.ts`).
+ */
+import {
+  createLocalPushService,
+  type LocalPushService,
+  type ReceivedMessage,
+  type VirtualSubscriber,
+} from '../../test/support/push-service/index.ts';
+import { answerCalls } from './ipc.ts';
+
+let service: LocalPushService | undefined;
+let subscribers: VirtualSubscriber[] = [];
+const distinct = new Set<string>();
+let lastArrival = 0;
+const arrivals = new Map<string, (at: number) => void>();
+
+function onMessage(message: ReceivedMessage): void {
+  distinct.add(message.subscriberId);
+  lastArrival = Math.max(lastArrival, message.receivedAt);
+  arrivals.get(message.subscriberId)?.(message.receivedAt);
+  arrivals.delete(message.subscriberId);
+}
+
+function started(): LocalPushService {
+  if (!service) throw new Error('call start first');
+  return service;
+}
+
+export const handlers = {
+  async start(options: { decryptEvery: number; subscribers: number }) {
+    service = await createLocalPushService({
+      protocol: 'https',
+      decryptEvery: options.decryptEvery,
+      onMessage,
+    });
+    subscribers = service.createSubscribers(options.subscribers);
+    return { origin: service.origin, ca: service.ca ?? '' };
+  },
+  /** A slice of the subscriptions, in pages so no IPC message gets huge. */
+  subscribers(range: { from: number; to: number }) {
+    return subscribers.slice(range.from, range.to);
+  },
+  reset() {
+    started().reset();
+    distinct.clear();
+    lastArrival = 0;
+  },
+  /** Resolves with the `Date.now()` at which the next message for this subscriber arrived. */
+  arrival(subscriberId: string) {
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no message for ${subscriberId}`)), 10_000);
+      arrivals.set(subscriberId, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  },
+  progress() {
+    return { distinct: distinct.size, messages: started().messages.length, lastArrival };
+  },
+  /** Every accepted message, and the decrypted ones checked against what was sent. */
+  verify(expected: { title: string }) {
+    const { messages, rejected } = started();
+    const decrypted = messages.filter((m) => m.decrypted);
+    const intact = decrypted.filter((m) => {
+      const payload = JSON.parse(m.payload) as { title?: string; deliveryId?: string };
+      return payload.title === expected.title && typeof payload.deliveryId === 'string';
+    });
+    return {
+      messages: messages.length,
+      distinct: distinct.size,
+      rejected: rejected.length,
+      firstRejection: rejected[0] ? `${rejected[0].status} ${rejected[0].reason}` : null,
+      decrypted: decrypted.length,
+      intact: intact.length,
+      httpVersions: [...new Set(messages.map((m) => m.httpVersion))],
+    };
+  },
+  async close() {
+    await service?.close();
+    setImmediate(() => process.exit(0));
+  },
+};
+
+answerCalls(handlers);

@@ -1,0 +1,154 @@
+import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import type { PushAnswer } from '../domain/push-response.ts';
+import type { PushRequest } from './push-transport.ts';
+
+/** The origin's TLS handshake picked HTTP/1.1 (ALPN, RFC 7301): send it over keep-alive. */
+export const NOT_H2 = Symbol('not h2');
+
+type Connected = ClientHttp2Session | typeof NOT_H2;
+interface Entry {
+  connected: Promise<Connected>;
+}
+
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+/** Push services answer with a short text at most; more is not worth keeping. */
+const MAX_ANSWER_BYTES = 4096;
+
+/**
+ * One HTTP/2 session per push-service origin (FCM, Mozilla and Apple all speak h2), many
+ * streams on it. A session that gets GOAWAY, fails or idles out is forgotten, and the next
+ * request opens a new one. The TLS handshake offers `h2` and `http/1.1`; an origin that
+ * picks HTTP/1.1 is remembered and answered with `NOT_H2`.
+ *
+ * @example
+ * const sessions = createH2Sessions({ timeoutMs: 30_000, idleMs: 60_000 });
+ * const answer = await sessions.send(new URL(endpoint), { endpoint, headers, body });
+ */
+export function createH2Sessions(options: {
+  ca?: string | Buffer | undefined;
+  timeoutMs: number;
+  idleMs: number;
+}) {
+  const entries = new Map<string, Entry>();
+
+  function forget(origin: string, entry: Entry): void {
+    if (entries.get(origin) === entry) entries.delete(origin);
+  }
+
+  function connect(url: URL): Entry {
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const entry: Entry = {
+      connected: new Promise<Connected>((resolve, reject) => {
+        const socket = tls.connect({
+          host,
+          port: Number(url.port) || 443,
+          // RFC 6066 §3: SNI carries host names only, never an IP address.
+          ...(isIP(host) === 0 && { servername: host }),
+          ...(options.ca && { ca: options.ca }),
+          ALPNProtocols: ['h2', 'http/1.1'],
+        });
+        socket.setTimeout(options.timeoutMs, () =>
+          socket.destroy(new Error(`TLS connection timed out after ${options.timeoutMs} ms`)),
+        );
+        socket.once('error', reject);
+        socket.once('secureConnect', () => {
+          socket.off('error', reject);
+          socket.setTimeout(0);
+          if (socket.alpnProtocol !== 'h2') {
+            socket.destroy();
+            return resolve(NOT_H2);
+          }
+          const session = http2.connect(url.origin, { createConnection: () => socket });
+          const drop = () => forget(url.origin, entry);
+          // Streams fail on their own; the session only has to make way for a new one.
+          session.on('error', drop);
+          session.on('close', drop);
+          session.on('goaway', () => {
+            drop();
+            session.close(); // streams below the GOAWAY's last-stream-id still finish
+          });
+          session.setTimeout(options.idleMs, () => session.close());
+          resolve(session);
+        });
+      }),
+    };
+    entry.connected.catch(() => forget(url.origin, entry));
+    return entry;
+  }
+
+  async function send(
+    url: URL,
+    request: PushRequest,
+    retried = false,
+  ): Promise<PushAnswer | typeof NOT_H2> {
+    let entry = entries.get(url.origin);
+    if (!entry) {
+      entry = connect(url);
+      entries.set(url.origin, entry);
+    }
+    const session = await entry.connected;
+    if (session === NOT_H2) return NOT_H2;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request({
+        ':method': 'POST',
+        ':path': url.pathname + url.search,
+        ...request.headers,
+      });
+    } catch (error) {
+      // The session started closing (GOAWAY) between lookup and use: a new one takes it.
+      forget(url.origin, entry);
+      if (retried) throw error;
+      return send(url, request, true);
+    }
+    return new Promise((resolve, reject) => {
+      let answer: PushAnswer | undefined;
+      let failure: Error | undefined;
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      stream.on('response', (headers) => {
+        answer = {
+          statusCode: Number(headers[':status']),
+          headers: headers as PushAnswer['headers'],
+        };
+      });
+      stream.on('data', (chunk: Buffer) => {
+        if (bytes < MAX_ANSWER_BYTES) chunks.push(chunk);
+        bytes += chunk.length;
+      });
+      stream.on('error', (error) => (failure = error));
+      stream.setTimeout(options.timeoutMs, () => {
+        failure = new Error(`timed out after ${options.timeoutMs} ms`);
+        stream.close(NGHTTP2_CANCEL);
+      });
+      stream.on('close', () => {
+        if (answer && !failure) {
+          answer.body = Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES);
+          return resolve(answer);
+        }
+        // RFC 9113 §8.7: a stream refused (REFUSED_STREAM, or above a GOAWAY's last id) was
+        // not processed, so sending it again at once cannot deliver twice.
+        if (!answer && stream.rstCode === NGHTTP2_REFUSED_STREAM && !retried) {
+          return resolve(send(url, request, true));
+        }
+        reject(failure ?? new Error(`HTTP/2 stream closed with code ${stream.rstCode}`));
+      });
+      stream.end(request.body ?? undefined);
+    });
+  }
+
+  return {
+    send,
+    close(): void {
+      for (const entry of entries.values()) {
+        entry.connected.then(
+          (s) => s !== NOT_H2 && s.destroy(),
+          () => {},
+        );
+      }
+      entries.clear();
+    },
+  };
+}
