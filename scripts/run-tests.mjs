@@ -26,7 +26,9 @@ let failed = 0;
 try {
   const results = JSON.parse(readFileSync(report, 'utf8'));
   passed = results.numPassedTests;
-  failed = results.numFailedTests + (results.numFailedTestSuites ?? 0);
+  failed = results.numFailedTests;
+  // A file that fails to load has no failed test, only a failed suite: count it too.
+  if (failed === 0) failed = results.numFailedTestSuites ?? 0;
 } catch {
   failed += 1; // no report: vitest itself failed to run
 }

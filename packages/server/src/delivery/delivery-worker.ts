@@ -1,6 +1,8 @@
 import type { RetryPolicy } from '../domain/push-response.ts';
+import { capRules } from '../domain/capping.ts';
 import { payloadFor } from '../domain/payload.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
+import type { Capping } from '../storage/sites.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
 import { deliveryResult } from './outcome.ts';
@@ -39,15 +41,39 @@ export function createDeliveryWorker(deps: {
   async function loadContext(batch: DeliveryRow[]) {
     const subscribers = await store.subscribers.getMany(unique(batch.map((d) => d.subscriber_id)));
     const siteIds = unique([...subscribers.values()].map((s) => s.site_id));
-    const [sites, notifications] = await Promise.all([
+    const [sites, notifications, campaigns] = await Promise.all([
       store.sites.getMany(siteIds),
       store.notifications.getMany(unique(batch.map((d) => d.notification_id))),
+      store.campaigns.getMany(unique(batch.map((d) => d.campaign_id))),
     ]);
     return {
       subscribers,
       sites: new Map(sites.map((s) => [s.id, s])),
       notifications: new Map(notifications.map((n) => [n.id, n])),
+      campaigns: new Map(campaigns.map((c) => [c.id, c])),
     };
+  }
+
+  /**
+   * Caps (site and campaign, per subscriber, rolling hour/day) are taken once, before a
+   * delivery's first request: false means capped. ignoreCapping skips the check but the
+   * push is still logged, so it counts against later ones.
+   */
+  async function withinCaps(
+    delivery: DeliveryRow,
+    site: { capping: Capping },
+    campaign: { capping: Capping | null } | undefined,
+    ignoreCapping: boolean,
+    now: number,
+  ): Promise<boolean> {
+    if (delivery.sent_at !== null) return true;
+    const rules = capRules(site.capping, campaign?.capping ?? null, delivery.campaign_id);
+    if (rules.length === 0) return true;
+    if (ignoreCapping) {
+      await store.capping.log(delivery.subscriber_id, delivery.campaign_id, now);
+      return true;
+    }
+    return store.capping.reserve(delivery.subscriber_id, delivery.campaign_id, rules, now);
   }
 
   async function deliver(batch: DeliveryRow[]): Promise<void> {
@@ -72,6 +98,11 @@ export function createDeliveryWorker(deps: {
           requested,
         } as const;
         recorded.push({ delivery, result });
+        continue;
+      }
+      const campaign = context.campaigns.get(delivery.campaign_id);
+      if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
+        recorded.push({ delivery, result: { kind: 'capped', requested: false } });
         continue;
       }
       sending.push(delivery);

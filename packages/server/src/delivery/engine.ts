@@ -21,6 +21,7 @@ export interface EngineOptions {
   /** Push requests in flight per push-service origin (HTTP/2 streams or HTTP/1.1 sockets). */
   concurrency: number;
   fanOutPageSize: number;
+  fanOutWindow: number;
   /** Worker threads that encrypt; 0 encrypts on the main thread. */
   encryptionThreads: number;
   retryPolicy?: RetryPolicy;
@@ -34,6 +35,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   batchesInFlight: 2,
   concurrency: 100,
   fanOutPageSize: 500,
+  fanOutWindow: 20_000,
   // One per core: encryption is most of the CPU a push costs, and the main thread's share
   // (HTTP/2, database) is small enough to live beside them.
   encryptionThreads: availableParallelism(),
@@ -85,6 +87,7 @@ export function createDeliveryEngine(deps: {
         store: deps.store,
         clock: deps.clock,
         pageSize: options.fanOutPageSize,
+        window: options.fanOutWindow,
         leaseMs: options.leaseMs,
         onDeliveriesQueued: () => deliveriesWake.wake(),
       }),

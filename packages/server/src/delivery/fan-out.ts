@@ -1,12 +1,14 @@
+import { nextDeliveryTime } from '../domain/delivery-window.ts';
 import { newId } from '../storage/ids.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Store } from '../storage/store.ts';
+import type { TargetRow } from '../storage/targeting.ts';
 
 export const FAN_OUT_JOB = 'notification.fan-out';
 
 export interface FanOutPayload {
   notificationId: string;
-  /** The last subscriber id written; the job resumes after it when it is taken over. */
+  /** Where the next page or window starts; the job resumes there when it is taken over. */
   cursor: string | null;
 }
 
@@ -14,12 +16,15 @@ export interface FanOutPayload {
  * Turns a notification into one queued delivery per targeted subscriber, a page at a time.
  * Each page's deliveries and the job's cursor are written in one transaction, so a crash
  * repeats at most the page it was on, and the unique (notification, subscriber) key makes
- * that repeat harmless.
+ * that repeat harmless. With a delivery window (quiet hours) each delivery is due when the
+ * window opens in its subscriber's timezone.
  */
 export function createFanOut(deps: {
   store: Store;
   clock: () => number;
   pageSize: number;
+  /** Subscribers per window when a broad target is scanned. */
+  window: number;
   leaseMs: number;
   onDeliveriesQueued: () => void;
 }) {
@@ -36,22 +41,36 @@ export function createFanOut(deps: {
     const total =
       job.progress.total ||
       (await store.targeting.count(job.workspaceId, notification.target, notification.sendAt));
+    // A target naming its users or subscribers is found through their indexes, a page at a
+    // time; anything broader is scanned in windows of subscribers (see targeting.scan).
+    const narrow = Boolean(notification.target.externalIds || notification.target.subscriberIds);
     for (;;) {
-      const page = await store.targeting.page(
-        job.workspaceId,
-        notification.target,
-        cursor,
-        deps.pageSize,
-        notification.sendAt,
-      );
-      if (page.length === 0) break;
+      let rows: TargetRow[];
+      let next: string | null;
+      if (narrow) {
+        rows = await store.targeting.page(
+          job.workspaceId,
+          notification.target,
+          cursor,
+          deps.pageSize,
+          notification.sendAt,
+        );
+        next = rows.length < deps.pageSize ? null : (rows.at(-1)?.id ?? null);
+      } else {
+        ({ rows, next } = await store.targeting.scan(
+          job.workspaceId,
+          notification.target,
+          cursor,
+          deps.window,
+          notification.sendAt,
+        ));
+      }
       const now = clock();
-      cursor = page.at(-1)?.id ?? cursor;
-      done += page.length;
-      const nextPayload: FanOutPayload = { ...payload, cursor };
+      done += rows.length;
+      const nextPayload: FanOutPayload = { ...payload, cursor: next };
       await store.db.kysely.transaction().execute(async (trx) => {
         await store.deliveries.insertMany(
-          page.map((subscriber) => ({
+          rows.map((subscriber) => ({
             id: newId('dlv'),
             notificationId: notification.id,
             workspaceId: notification.workspaceId,
@@ -60,8 +79,11 @@ export function createFanOut(deps: {
             campaignId: notification.campaignId,
             messageId: notification.messageId,
             status: 'queued',
-            nextAttemptAt: now,
+            nextAttemptAt: notification.deliveryWindow
+              ? nextDeliveryTime(now, notification.deliveryWindow, subscriber.timezone)
+              : now,
             expiresAt: notification.expiresAt,
+            cappingIgnored: notification.ignoreCapping,
           })),
           trx,
         );
@@ -77,8 +99,9 @@ export function createFanOut(deps: {
           trx,
         );
       });
-      deps.onDeliveriesQueued();
-      if (page.length < deps.pageSize) break;
+      if (rows.length > 0) deps.onDeliveriesQueued();
+      if (next === null) break;
+      cursor = next;
     }
     return { targeted: done };
   };

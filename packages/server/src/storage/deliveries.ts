@@ -16,6 +16,8 @@ export interface NewDelivery {
   status: 'queued' | 'capped';
   nextAttemptAt: number;
   expiresAt: number;
+  /** Sent with ignoreCapping: caps did not apply, and the count says so. */
+  cappingIgnored?: boolean;
 }
 
 /** What happened to one claimed delivery, decided by the worker. */
@@ -23,6 +25,7 @@ export type DeliveryResult =
   | { kind: 'delivered'; requested: true }
   | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
   | { kind: 'expired'; requested: boolean }
+  | { kind: 'capped'; requested: false }
   | { kind: 'retry'; at: number; reason: string };
 
 export interface NotificationCounts {
@@ -33,6 +36,7 @@ export interface NotificationCounts {
   failed: number;
   capped: number;
   expired: number;
+  cappingIgnored: number;
 }
 
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
@@ -60,6 +64,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
               sent_at: null,
               finished_at: r.status === 'queued' ? null : r.nextAttemptAt,
               last_error: null,
+              capping_ignored: r.cappingIgnored ? 1 : 0,
             })),
           )
           .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
@@ -131,6 +136,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           'status',
           eb.fn.countAll<number>().as('n'),
           eb.fn.count<number>('sent_at').as('sent'),
+          eb.fn.sum<number>('capping_ignored').as('ignored'),
         ])
         .where('notification_id', '=', notificationId)
         .groupBy('status')
@@ -143,10 +149,12 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         failed: 0,
         capped: 0,
         expired: 0,
+        cappingIgnored: 0,
       };
       for (const row of rows) {
         counts.targeted += Number(row.n);
         counts.sent += Number(row.sent);
+        counts.cappingIgnored += Number(row.ignored ?? 0);
         counts[row.status] += Number(row.n);
       }
       return counts;
@@ -169,7 +177,7 @@ export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 /** Ids per `IN (…)`: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
 const ID_CHUNK = 500;
 
-type DeliveryStatCounts = { sent: number; delivered: number; failed: number };
+type DeliveryStatCounts = { sent: number; delivered: number; failed: number; capped: number };
 
 interface PlannedUpdate {
   set: Updateable<DeliveryTable>;
@@ -209,13 +217,14 @@ export function planRecord(
       stat = {
         campaignId: delivery.campaign_id,
         messageId: delivery.message_id,
-        counts: { sent: 0, delivered: 0, failed: 0 },
+        counts: { sent: 0, delivered: 0, failed: 0, capped: 0 },
       };
       stats.set(statKey, stat);
     }
     if (requested && delivery.sent_at === null) stat.counts.sent += 1;
     if (result.kind === 'delivered') stat.counts.delivered += 1;
     if (result.kind === 'failed') stat.counts.failed += 1;
+    if (result.kind === 'capped') stat.counts.capped += 1;
   }
   return { updates: [...updates.values()], increments: [...stats.values()], goneSubscribers };
 }

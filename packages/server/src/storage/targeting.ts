@@ -6,6 +6,8 @@ import type { Database } from './schema.ts';
 export interface TargetRow {
   id: string;
   site_id: string;
+  /** For quiet hours: deliveries wait for the window in the subscriber's own time. */
+  timezone: string | null;
 }
 
 type SubscriberQuery = SelectQueryBuilder<Database, 'subscribers', TargetRow>;
@@ -18,7 +20,7 @@ export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) 
   async function query(workspaceId: string, target: Target, now: number): Promise<SubscriberQuery> {
     let q = db
       .selectFrom('subscribers')
-      .select(['subscribers.id', 'subscribers.site_id'])
+      .select(['subscribers.id', 'subscribers.site_id', 'subscribers.timezone'])
       .where('subscribers.workspace_id', '=', workspaceId) as SubscriberQuery;
     if (target.externalIds) {
       q = q.where('subscribers.external_id', 'in', nonEmpty(target.externalIds));
