@@ -181,6 +181,6 @@ for (const dialect of values.dialects.split(',') as Array<'sqlite' | 'postgres'>
   results.push(...(await benchDialect(dialect)));
 }
 console.log(
-  `\nResolving targets over ${N.toLocaleString()} subscribers (SQL, pages of 500, as a fan-out does):`,
+  `\nResolving targets over ${N.toLocaleString()} subscribers (SQL, windows of ${WINDOW.toLocaleString()} subscribers, as a fan-out does):`,
 );
 console.table(results);
