@@ -1,22 +1,14 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { NotificationAction } from '../wire.ts';
+import type { PushPayload } from '../wire.ts';
 import type { Capping } from './sites.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { CampaignTable, Database } from './schema.ts';
 
-export interface CampaignMessage {
+/** A campaign's message: what a push shows (the wire payload's fields) plus its id. */
+export type CampaignMessage = Omit<PushPayload, 'deliveryId' | 'data' | 'renotify'> & {
   id: string;
-  title: string;
-  body: string;
-  url?: string;
-  icon?: string;
-  image?: string;
-  badge?: string;
-  actions?: NotificationAction[];
-  tag?: string;
-  requireInteraction?: boolean;
-}
+};
 
 export interface Campaign {
   id: string;

@@ -1,12 +1,12 @@
 // Prints a bundle's raw and gzip size and fails over budget.
-// Usage: node scripts/size.mjs <file> <gzip budget in bytes>
+// Usage: node ../../scripts/bundle-size.mjs <file> <gzip budget in bytes> (from a browser package)
 // gzip -9, as bundle-size tools report it; servers compress at least that well with brotli.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const [file, budgetArg] = process.argv.slice(2);
 if (!file || !budgetArg) {
-  console.error('usage: node scripts/size.mjs <file> <gzip budget in bytes>');
+  console.error('usage: node scripts/bundle-size.mjs <file> <gzip budget in bytes>');
   process.exit(2);
 }
 const budget = Number(budgetArg);
