@@ -184,8 +184,16 @@ describe('planning the record of a batch', () => {
     );
     expect(plan.updates.map((u) => u.ids)).toEqual([['a', 'b'], ['c'], ['d']]);
     expect(plan.increments).toEqual([
-      { campaignId: 'c1', messageId: 'm1', counts: { sent: 2, delivered: 0, failed: 0, capped: 0 } },
-      { campaignId: 'c2', messageId: 'm1', counts: { sent: 2, delivered: 1, failed: 0, capped: 0 } },
+      {
+        campaignId: 'c1',
+        messageId: 'm1',
+        counts: { sent: 2, delivered: 0, failed: 0, capped: 0 },
+      },
+      {
+        campaignId: 'c2',
+        messageId: 'm1',
+        counts: { sent: 2, delivered: 1, failed: 0, capped: 0 },
+      },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { PushSubscriptionWire } from '../wire.ts';
 import { newId } from './ids.ts';
 import type { Database, SubscriberTable } from './schema.ts';
@@ -36,6 +36,8 @@ export interface SubscriberFilter {
   siteId?: string;
   externalId?: string;
   category?: string;
+  /** Membership of an audience, as its SQL predicate (storage/audiences.ts). */
+  inAudience?: RawBuilder<SqlBool>;
 }
 
 function toSubscriber(row: Selectable<SubscriberTable>, categories: string[]): Subscriber {
@@ -213,6 +215,7 @@ export function createSubscriberStore(db: Kysely<Database>) {
           ),
         );
       }
+      if (filter.inAudience) query = query.where(filter.inAudience);
       if (page.cursor) query = query.where('subscribers.id', '>', page.cursor);
       const rows = await query
         .orderBy('subscribers.id')

@@ -10,14 +10,25 @@ const listQuery = pageQuerySchema.extend({
   siteId: z.string().optional(),
   externalId: z.string().optional(),
   category: z.string().optional(),
+  audienceId: z.string().optional(),
 });
 
-export function subscriberRoutes({ store }: AppDeps) {
+export function subscriberRoutes({ store, clock }: AppDeps) {
   const app = new Hono<AppEnv>();
 
   app.get('/', async (c) => {
-    const { limit, cursor, ...filter } = readQuery(c, listQuery);
-    const page = await store.subscribers.list(c.get('workspace').id, filter, { limit, cursor });
+    const workspaceId = c.get('workspace').id;
+    const { limit, cursor, audienceId, ...filter } = readQuery(c, listQuery);
+    if (audienceId && !(await store.audiences.get(workspaceId, audienceId)))
+      throw notFound('Audience');
+    const [inAudience] = audienceId
+      ? await store.audiences.predicates(workspaceId, [audienceId], clock())
+      : [];
+    const page = await store.subscribers.list(
+      workspaceId,
+      { ...filter, inAudience },
+      { limit, cursor },
+    );
     return c.json({ data: page.data.map(subscriberJson), nextCursor: page.nextCursor });
   });
 
