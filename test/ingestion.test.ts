@@ -84,6 +84,30 @@ describe.each(DIALECTS)('ingestion and users on %s', (dialect) => {
     expect(JSON.parse(row.properties)).toEqual({ value: 42, product_name: 'Blue hat' });
   });
 
+  it('records an image-pixel page view and answers a 1×1 GIF', async () => {
+    const before = await count('events');
+    const res = await fetch(
+      `${beckon.url}/v1/sites/${beckon.siteKey}/pixel.gif?type=track&event=Newsletter%20Opened&anonymousId=img-1&messageId=img-msg-1&properties=${encodeURIComponent('{"issue":7}')}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(0, 6)
+        .toString(),
+    ).toBe('GIF89a');
+    expect(await count('events')).toBe(before + 1);
+    const row = await beckon.store.db.kysely
+      .selectFrom('events')
+      .selectAll()
+      .where('message_id', '=', 'img-msg-1')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ type: 'track', name: 'Newsletter Opened', anonymous_id: 'img-1' });
+    expect(JSON.parse(row.properties)).toEqual({ issue: 7 });
+    const bad = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/pixel.gif?type=bogus`);
+    expect(bad.status).toBe(400);
+  });
+
   it('de-duplicates by messageId, also inside one batch', async () => {
     const before = await count('events');
     const call = { type: 'track', userId: 'dup', event: 'Viewed', messageId: 'm-dup-1' };

@@ -13,7 +13,7 @@ import { siteGate } from '../site-gate.ts';
 import { parseWith, readJson } from '../validate.ts';
 import { recordPixelEvents } from './pixel-events.ts';
 
-/** The smallest transparent GIF: 1×1, 43 bytes. */
+/** A transparent 1×1 GIF, 42 bytes. */
 const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 /** `/v1/sites/{siteKey}/...`: what the snippet, the pixel and the service worker call. */
