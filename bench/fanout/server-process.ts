@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/process.ts';
 
 const CLI = fileURLToPath(new URL('../../packages/server/src/cli/index.ts', import.meta.url));
 const PROBE = new URL('./memory-probe.ts', import.meta.url).href;
@@ -76,15 +76,4 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     },
     log: () => log,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
