@@ -46,12 +46,17 @@ export async function recordEvents(
     return true;
   });
 
+  // A batch from one page names the same subscriber in every event: read it once.
+  const userOf = new Map<string, string | null>();
   const rows: NewEvent[] = [];
   for (const e of fresh) {
     let externalId = e.externalId;
     if (!externalId && e.subscriberId) {
-      externalId =
-        (await store.subscribers.get(scope.workspaceId, e.subscriberId))?.externalId ?? null;
+      if (!userOf.has(e.subscriberId)) {
+        const subscriber = await store.subscribers.get(scope.workspaceId, e.subscriberId);
+        userOf.set(e.subscriberId, subscriber?.externalId ?? null);
+      }
+      externalId = userOf.get(e.subscriberId) ?? null;
     }
     rows.push({
       workspaceId: scope.workspaceId,

@@ -109,7 +109,10 @@ export function whereSql(
     case 'not':
       return sql<SqlBool>`NOT COALESCE(${whereSql(where.of, column, dialect)}, ${FALSE})`;
     case 'test':
-      return dialect === 'postgres' ? pgTest(where.test, column) : sqliteTest(where.test, column);
+      return propertyTest(
+        where.test,
+        (dialect === 'postgres' ? pgJson : sqliteJson)(where.test.property, column),
+      );
   }
 }
 
@@ -118,64 +121,74 @@ type Column = RawBuilder<unknown> | ReturnType<typeof sql.ref>;
 /** `$."key"`: a JSON path naming exactly one top-level key, whatever characters it has. */
 const jsonPath = (property: string) => `$.${JSON.stringify(property)}`;
 
-function sqliteTest(test: PropertyTest, column: Column): RawBuilder<SqlBool> {
-  const path = jsonPath(test.property);
-  const value = sql`json_extract(${column}, ${path})`;
-  const type = sql`json_type(${column}, ${path})`;
-  const eq = (v: unknown): RawBuilder<SqlBool> => {
-    if (v === null) return sql<SqlBool>`(${type} IS NULL OR ${type} = 'null')`;
-    if (typeof v === 'boolean') return sql<SqlBool>`COALESCE(${type} = ${v ? 'true' : 'false'}, 0)`;
-    if (typeof v === 'number')
-      return sql<SqlBool>`COALESCE(${type} IN ('integer', 'real') AND ${value} = ${v}, 0)`;
-    return sql<SqlBool>`COALESCE(${type} = 'text' AND ${value} = ${String(v)}, 0)`;
-  };
+/** What each dialect says about one JSON property; the operators are built from these. */
+interface JsonProperty {
+  eq(value: unknown): RawBuilder<SqlBool>;
+  /** Present and not JSON null. */
+  exists: RawBuilder<SqlBool>;
+  contains(value: unknown): RawBuilder<SqlBool>;
+  compare(op: '>' | '>=' | '<' | '<=', value: number | string): RawBuilder<SqlBool>;
+}
+
+const COMPARE = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+function propertyTest(test: PropertyTest, property: JsonProperty): RawBuilder<SqlBool> {
   switch (test.op) {
     case 'eq':
-      return eq(test.value);
+      return property.eq(test.value);
     case 'ne':
-      return sql<SqlBool>`NOT ${eq(test.value)}`;
+      return sql<SqlBool>`NOT ${property.eq(test.value)}`;
     case 'in':
-      return join((test.value as unknown[]).map(eq), 'OR');
+      return join((test.value as unknown[]).map(property.eq), 'OR');
     case 'exists':
-      return test.value
-        ? sql<SqlBool>`COALESCE(${type} <> 'null', 0)`
-        : sql<SqlBool>`(${type} IS NULL OR ${type} = 'null')`;
+      return test.value ? property.exists : sql<SqlBool>`NOT ${property.exists}`;
     case 'contains':
-      return sql<SqlBool>`(CASE ${type} WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(${column}, ${path}) j WHERE j.value = ${test.value as string}) WHEN 'text' THEN instr(${value}, ${String(test.value)}) > 0 ELSE 0 END)`;
-    default: {
-      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[test.op];
-      const types = typeof test.value === 'number' ? sql`('integer', 'real')` : sql`('text')`;
-      return sql<SqlBool>`COALESCE(${type} IN ${types} AND ${value} ${sql.raw(op)} ${test.value as number}, 0)`;
-    }
+      return property.contains(test.value);
+    default:
+      return property.compare(COMPARE[test.op], test.value as number | string);
   }
 }
 
-function pgTest(test: PropertyTest, column: Column): RawBuilder<SqlBool> {
-  const value = sql`((${column})::jsonb -> ${test.property}::text)`;
+function sqliteJson(name: string, column: Column): JsonProperty {
+  const path = jsonPath(name);
+  const value = sql`json_extract(${column}, ${path})`;
+  const type = sql`json_type(${column}, ${path})`;
+  return {
+    eq(v) {
+      if (v === null) return sql<SqlBool>`(${type} IS NULL OR ${type} = 'null')`;
+      if (typeof v === 'boolean') {
+        return sql<SqlBool>`COALESCE(${type} = ${v ? 'true' : 'false'}, 0)`;
+      }
+      if (typeof v === 'number') {
+        return sql<SqlBool>`COALESCE(${type} IN ('integer', 'real') AND ${value} = ${v}, 0)`;
+      }
+      return sql<SqlBool>`COALESCE(${type} = 'text' AND ${value} = ${String(v)}, 0)`;
+    },
+    exists: sql<SqlBool>`COALESCE(${type} <> 'null', 0)`,
+    contains: (v) =>
+      sql<SqlBool>`(CASE ${type} WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(${column}, ${path}) j WHERE j.value = ${v as string}) WHEN 'text' THEN instr(${value}, ${String(v)}) > 0 ELSE 0 END)`,
+    compare(op, v) {
+      const types = typeof v === 'number' ? sql`('integer', 'real')` : sql`('text')`;
+      return sql<SqlBool>`COALESCE(${type} IN ${types} AND ${value} ${sql.raw(op)} ${v}, 0)`;
+    },
+  };
+}
+
+function pgJson(name: string, column: Column): JsonProperty {
+  const value = sql`((${column})::jsonb -> ${name}::text)`;
   const type = sql`jsonb_typeof(${value})`;
-  const eq = (v: unknown): RawBuilder<SqlBool> =>
-    v === null
-      ? sql<SqlBool>`(${value} IS NULL OR ${type} = 'null')`
-      : sql<SqlBool>`COALESCE(${value} = ${JSON.stringify(v)}::jsonb, false)`;
-  switch (test.op) {
-    case 'eq':
-      return eq(test.value);
-    case 'ne':
-      return sql<SqlBool>`NOT ${eq(test.value)}`;
-    case 'in':
-      return join((test.value as unknown[]).map(eq), 'OR');
-    case 'exists':
-      return test.value
-        ? sql<SqlBool>`COALESCE(${type} <> 'null', false)`
-        : sql<SqlBool>`(${value} IS NULL OR ${type} = 'null')`;
-    case 'contains':
-      return sql<SqlBool>`(CASE ${type} WHEN 'array' THEN ${value} @> jsonb_build_array(${JSON.stringify(test.value)}::jsonb) WHEN 'string' THEN strpos(${value} #>> '{}', ${String(test.value)}) > 0 ELSE false END)`;
-    default: {
-      const op = sql.raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[test.op]);
-      // CASE, not AND: PostgreSQL does not promise to test the type before casting.
-      return typeof test.value === 'number'
-        ? sql<SqlBool>`(CASE WHEN ${type} = 'number' THEN (${value} #>> '{}')::numeric ${op} ${test.value} ELSE false END)`
-        : sql<SqlBool>`(CASE WHEN ${type} = 'string' THEN (${value} #>> '{}') COLLATE "C" ${op} ${String(test.value)} ELSE false END)`;
-    }
-  }
+  return {
+    eq: (v) =>
+      v === null
+        ? sql<SqlBool>`(${value} IS NULL OR ${type} = 'null')`
+        : sql<SqlBool>`COALESCE(${value} = ${JSON.stringify(v)}::jsonb, false)`,
+    exists: sql<SqlBool>`COALESCE(${type} <> 'null', false)`,
+    contains: (v) =>
+      sql<SqlBool>`(CASE ${type} WHEN 'array' THEN ${value} @> jsonb_build_array(${JSON.stringify(v)}::jsonb) WHEN 'string' THEN strpos(${value} #>> '{}', ${String(v)}) > 0 ELSE false END)`,
+    // CASE, not AND: PostgreSQL does not promise to test the type before casting.
+    compare: (op, v) =>
+      typeof v === 'number'
+        ? sql<SqlBool>`(CASE WHEN ${type} = 'number' THEN (${value} #>> '{}')::numeric ${sql.raw(op)} ${v} ELSE false END)`
+        : sql<SqlBool>`(CASE WHEN ${type} = 'string' THEN (${value} #>> '{}') COLLATE "C" ${sql.raw(op)} ${String(v)} ELSE false END)`,
+  };
 }
