@@ -23,6 +23,11 @@ function join(parts: RawBuilder<SqlBool>[], op: 'AND' | 'OR'): RawBuilder<SqlBoo
   return sql<SqlBool>`(${sql.join(parts, sql.raw(` ${op} `))})`;
 }
 
+/** The outer `subscribers` row ticked at least one of these categories. */
+export function inCategories(ids: readonly string[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`EXISTS (SELECT 1 FROM subscriber_categories sc WHERE sc.subscriber_id = subscribers.id AND sc.category_id IN (${sql.join(ids)}))`;
+}
+
 export function ruleSql(rule: ParsedRule, ctx: RuleContext): RawBuilder<SqlBool> {
   switch (rule.kind) {
     case 'all':
@@ -38,7 +43,7 @@ export function ruleSql(rule: ParsedRule, ctx: RuleContext): RawBuilder<SqlBool>
     case 'not':
       return sql<SqlBool>`NOT ${ruleSql(rule.of, ctx)}`;
     case 'category':
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM subscriber_categories sc WHERE sc.subscriber_id = subscribers.id AND sc.category_id IN (${sql.join(rule.ids)}))`;
+      return inCategories(rule.ids);
     case 'site':
       return sql<SqlBool>`subscribers.site_id IN (${sql.join(rule.ids)})`;
     case 'subscribedBetween':

@@ -1,6 +1,7 @@
 import type { Kysely, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { PushSubscriptionWire } from '../wire.ts';
 import { newId } from './ids.ts';
+import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
 
 export interface Subscriber {
@@ -204,17 +205,7 @@ export function createSubscriberStore(db: Kysely<Database>) {
         .where('subscribers.workspace_id', '=', workspaceId);
       if (filter.siteId) query = query.where('subscribers.site_id', '=', filter.siteId);
       if (filter.externalId) query = query.where('subscribers.external_id', '=', filter.externalId);
-      if (filter.category) {
-        const category = filter.category;
-        query = query.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('subscriber_categories as sc')
-              .select('sc.subscriber_id')
-              .whereRef('sc.subscriber_id', '=', 'subscribers.id')
-              .where('sc.category_id', '=', category),
-          ),
-        );
-      }
+      if (filter.category) query = query.where(inCategories([filter.category]));
       if (filter.inAudience) query = query.where(filter.inAudience);
       if (page.cursor) query = query.where('subscribers.id', '>', page.cursor);
       const rows = await query

@@ -1,6 +1,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Target } from '../domain/target.ts';
 import type { AudienceStore } from './audiences.ts';
+import { inCategories } from './rule-sql.ts';
 import type { Database } from './schema.ts';
 
 export interface TargetRow {
@@ -29,17 +30,7 @@ export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) 
       q = q.where('subscribers.id', 'in', nonEmpty(target.subscriberIds));
     }
     if (target.siteIds) q = q.where('subscribers.site_id', 'in', nonEmpty(target.siteIds));
-    if (target.categories) {
-      const categories = nonEmpty(target.categories);
-      q = q.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('subscriber_categories as sc')
-            .select('sc.subscriber_id')
-            .whereRef('sc.subscriber_id', '=', 'subscribers.id')
-            .where('sc.category_id', 'in', categories),
-        ),
-      );
-    }
+    if (target.categories) q = q.where(inCategories(nonEmpty(target.categories)));
     const between = target.subscribedBetween;
     if (between?.from !== undefined) q = q.where('subscribers.created_at', '>=', between.from);
     if (between?.to !== undefined) q = q.where('subscribers.created_at', '<', between.to);
