@@ -15,6 +15,10 @@ const envSchema = z.object({
   BECKON_RETRY_BASE_MS: intFromEnv(1_000),
   BECKON_RATE_LIMIT_PER_IP: intFromEnv(6_000),
   BECKON_RATE_LIMIT_PER_SITE: intFromEnv(120_000),
+  /** Hops of X-Forwarded-For to believe (proxies in front of Beckon); 0 ignores the header. */
+  BECKON_TRUST_PROXY: intFromEnv(0),
+  /** `GET /metrics` needs `Authorization: Bearer <token>`; unset, /metrics is a 404. */
+  BECKON_METRICS_TOKEN: z.string().min(16).optional(),
   /** A PEM file of extra CAs for HTTPS push services (a local push service with its own cert). */
   BECKON_PUSH_CA_FILE: z.string().optional(),
   /** Push requests in flight per push-service origin (HTTP/2 streams, or HTTP/1.1 sockets). */
@@ -34,6 +38,8 @@ export interface Config {
   pollMs: number;
   retryBaseMs: number;
   rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
+  trustProxy: number;
+  metricsToken: string | undefined;
   pushCaFile: string | undefined;
   pushConcurrency: number;
   encryptionThreads: number | undefined;
@@ -53,7 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const origins = e.BECKON_PUSH_ORIGINS_ALLOW.split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((s) => new URL(s).origin);
+    .map(pushOrigin);
   return Object.freeze({
     databaseUrl: e.BECKON_DATABASE_URL,
     port: e.BECKON_PORT,
@@ -68,8 +74,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       perIpPerMinute: e.BECKON_RATE_LIMIT_PER_IP,
       perSitePerMinute: e.BECKON_RATE_LIMIT_PER_SITE,
     }),
+    trustProxy: e.BECKON_TRUST_PROXY,
+    metricsToken: e.BECKON_METRICS_TOKEN,
     pushCaFile: e.BECKON_PUSH_CA_FILE,
     pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
     encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
   });
+}
+
+/**
+ * One `BECKON_PUSH_ORIGINS_ALLOW` entry as an origin. `new URL('127.0.0.1:9000')` parses (the
+ * host reads as a scheme) and its origin is the string "null", so an entry without an
+ * `http(s)://` scheme would silently allow nothing — refuse it at start instead.
+ */
+function pushOrigin(entry: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(entry);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null') {
+    throw new Error(
+      `Invalid configuration:\n  BECKON_PUSH_ORIGINS_ALLOW: "${entry}" is not an origin; ` +
+        'write it with its scheme, e.g. https://push.example.com or http://127.0.0.1:9000',
+    );
+  }
+  return url.origin;
 }

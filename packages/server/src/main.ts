@@ -94,6 +94,8 @@ export async function createBeckon(
     },
     pushOriginsAllow: config.pushOriginsAllow,
     rateLimit: config.rateLimit,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     assets: ASSETS,
     log,
   });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { requireApiKey } from './auth.ts';
 import type { AppDeps, AppEnv } from './context.ts';
+import { createMetrics } from './metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
@@ -20,11 +21,20 @@ import { workspaceRoutes } from './routes/workspace.ts';
  *
  * @example const app = createApp(deps); const res = await app.request('/healthz');
  */
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const metrics = createMetrics();
+  // Every stored event passes through onEvents (pixel and ingestion API): count it there.
+  const deps: AppDeps = {
+    ...appDeps,
+    onEvents: async (workspaceId, events) => {
+      metrics.eventsIngested += events.length;
+      await appDeps.onEvents?.(workspaceId, events);
+    },
+  };
   const apiKey = requireApiKey(deps.store);
 
-  app.route('/', metaRoutes(deps));
+  app.route('/', metaRoutes(deps, metrics));
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
   // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).

@@ -12,6 +12,10 @@ export interface AppDeps {
   wake: () => void;
   pushOriginsAllow: readonly string[];
   rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
+  /** Hops of `X-Forwarded-For` to believe for the client IP (`BECKON_TRUST_PROXY`); 0 if unset. */
+  trustProxy?: number;
+  /** `GET /metrics` answers only `Bearer <this>`; unset → 404 (`BECKON_METRICS_TOKEN`). */
+  metricsToken?: string;
   /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
   assets: { snippet: string; serviceWorker: string };
   log: (message: string) => void;

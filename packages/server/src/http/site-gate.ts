@@ -1,22 +1,26 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { clientKey } from './client-ip.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { notFound, ProblemError } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 /**
- * In front of every public endpoint (`/v1/sites/{siteKey}/...`): finds the site, answers
- * CORS (preflight too) only for the site's own origins, refuses other origins, and rate
- * limits per IP and per site.
+ * In front of every public endpoint (`/v1/sites/{siteKey}/...`): rate limits per client IP
+ * (before anything else, so unknown site keys and preflights count too and a flood of made-up
+ * keys never reaches the database), finds the site, answers CORS (preflight too) only for the
+ * site's own origins, refuses other origins, and rate limits per site.
  */
 export function siteGate(deps: AppDeps) {
   const perIp = createRateLimiter(deps.rateLimit.perIpPerMinute, deps.clock);
   const perSite = createRateLimiter(deps.rateLimit.perSitePerMinute, deps.clock);
 
   return createMiddleware<AppEnv>(async (c, next) => {
+    limit(c, perIp.take(clientIp(c, deps.trustProxy ?? 0)));
     const site = await deps.store.sites.getByKey(c.req.param('siteKey') ?? '');
     if (!site) throw notFound('Site');
+    limit(c, perSite.take(site.id));
     const origin = c.req.header('origin');
     const allowed = origin !== undefined && site.origins.includes(origin);
     if (origin !== undefined && !allowed) {
@@ -32,21 +36,24 @@ export function siteGate(deps: AppDeps) {
       c.header('Access-Control-Max-Age', '86400');
       return c.body(null, 204);
     }
-    const ip = clientIp(c);
-    if (!perIp.take(`${site.id}|${ip}`) || !perSite.take(site.id)) {
-      c.header('Retry-After', '60');
-      throw new ProblemError(429, 'Too Many Requests', 'Rate limit exceeded; retry later');
-    }
     c.set('site', site);
     await next();
     return undefined;
   });
 }
 
-function clientIp(c: Context): string {
+function limit(c: Context, taken: { ok: true } | { ok: false; retryAfterSeconds: number }) {
+  if (taken.ok) return;
+  c.header('Retry-After', String(taken.retryAfterSeconds));
+  throw new ProblemError(429, 'Too Many Requests', 'Rate limit exceeded; retry later');
+}
+
+function clientIp(c: Context, trustProxy: number): string {
+  let peer: string | undefined;
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    peer = getConnInfo(c).remote.address;
   } catch {
-    return 'unknown'; // app.request() in tests has no socket
+    peer = undefined; // app.request() in tests has no socket
   }
+  return clientKey(peer, c.req.header('x-forwarded-for'), trustProxy);
 }

@@ -1,36 +1,27 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ProblemError, validationProblem } from './problem.ts';
-
-/** Largest JSON body we read; a push payload is 4 KB, a batch of events a few hundred. */
-const MAX_BODY_BYTES = 1024 * 1024;
+import { DEFAULT_BODY_LIMIT, readBody } from './body.ts';
+import { parseJsonSafely } from './json-guard.ts';
+import { validationProblem } from './problem.ts';
 
 /**
- * Reads and validates a JSON body. Junk JSON and schema failures become 400 problems;
- * `text/plain` is accepted too because `navigator.sendBeacon` can only send that without a
- * CORS preflight.
+ * Reads and validates a JSON body. Junk JSON, JSON nested deeper than 64 levels or holding
+ * NUL, and schema failures become 400 problems; a body over the limit is a 413 while it
+ * streams. `text/plain` is accepted too because `navigator.sendBeacon` can only send that
+ * without a CORS preflight.
  */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
   opts: { maxBytes?: number } = {},
 ): Promise<z.output<S>> {
-  const raw = await readBodyText(c, opts.maxBytes);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new ProblemError(400, 'Malformed JSON', 'The request body is not valid JSON');
-  }
+  const value = parseJsonSafely(await readBodyText(c, opts.maxBytes));
   return parseWith(schema, value, 'body');
 }
 
-export async function readBodyText(c: Context, maxBytes = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = new ProblemError(413, 'Payload Too Large', `The body exceeds ${maxBytes} bytes`);
-  if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge;
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > maxBytes) throw tooLarge;
-  return text;
+/** The body as UTF-8 text, read under the limit (see `readBody`). */
+export async function readBodyText(c: Context, maxBytes = DEFAULT_BODY_LIMIT): Promise<string> {
+  return (await readBody(c.req.raw, maxBytes)).toString('utf8');
 }
 
 export function parseWith<S extends z.ZodType>(

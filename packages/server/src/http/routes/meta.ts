@@ -3,10 +3,12 @@ import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { openApiDocument } from '../openapi.ts';
+import { bearerMatches, metricsText, type Metrics } from '../metrics.ts';
 import { ProblemError } from '../problem.ts';
+import { queueDepths } from '../../storage/queue-depth.ts';
 
 /** Health, the OpenAPI document, Prometheus metrics and the two browser files. */
-export function metaRoutes(deps: AppDeps) {
+export function metaRoutes(deps: AppDeps, metrics: Metrics) {
   const app = new Hono<AppEnv>();
   const document = openApiDocument();
 
@@ -17,18 +19,16 @@ export function metaRoutes(deps: AppDeps) {
 
   app.get('/openapi.json', (c) => c.json(document));
 
+  // Token-only: queue sizes and volumes are business data. Unset token → no such route.
   app.get('/metrics', async (c) => {
-    const rows = await deps.store.db.kysely
-      .selectFrom('deliveries')
-      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
-      .groupBy('status')
-      .execute();
-    const lines = [
-      '# HELP beckon_deliveries Deliveries by status.',
-      '# TYPE beckon_deliveries gauge',
-      ...rows.map((r) => `beckon_deliveries{status="${r.status}"} ${Number(r.n)}`),
-    ];
-    return c.text(`${lines.join('\n')}\n`, 200, {
+    const token = deps.metricsToken;
+    if (!token) throw new ProblemError(404, 'Not Found', 'No route for GET /metrics');
+    if (!bearerMatches(c.req.header('authorization'), token)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new ProblemError(401, 'Unauthorized', 'GET /metrics needs the metrics token');
+    }
+    const depth = await queueDepths(deps.store.db.kysely);
+    return c.text(metricsText(metrics, depth), 200, {
       'Content-Type': 'text/plain; version=0.0.4',
     });
   });

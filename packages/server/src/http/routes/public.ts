@@ -10,6 +10,7 @@ import {
   unsubscribeSchema,
 } from '../schemas.ts';
 import { siteGate } from '../site-gate.ts';
+import { parseJsonSafely, textProblem } from '../json-guard.ts';
 import { parseWith, readJson } from '../validate.ts';
 import { recordPixelEvents } from './pixel-events.ts';
 
@@ -83,12 +84,14 @@ export function publicRoutes(deps: AppDeps) {
 
   app.get('/:siteKey/pixel.gif', gate, async (c) => {
     const query = c.req.query();
-    let properties: unknown;
-    try {
-      properties = query.properties ? JSON.parse(query.properties) : undefined;
-    } catch {
-      throw new ProblemError(400, 'Invalid request', 'properties must be JSON');
+    // Same rule as JSON bodies: a NUL (`%00`) would poison PostgreSQL's jsonb casts.
+    for (const [name, value] of Object.entries(query)) {
+      const problem = textProblem(value) ?? textProblem(name);
+      if (problem) throw new ProblemError(400, 'Invalid request', `query ${name} ${problem}`);
     }
+    const properties = query.properties
+      ? parseJsonSafely(query.properties, 'properties')
+      : undefined;
     const event = parseWith(
       pixelEventSchema,
       { ...query, type: query.type ?? 'page', properties, traits: undefined },
