@@ -184,7 +184,7 @@ describe.each(DIALECTS)('NUL, lone surrogates and deep JSON on %s', (dialect) =>
       for (const id of audiences) {
         const members = await beckon.api(`/v1/audiences/${id}/members`);
         expect(members.status).toBe(200);
-        }
+      }
     },
   );
 
