@@ -2,7 +2,6 @@ import { sql, type SqlBool } from 'kysely';
 import { parseWhere } from '../domain/conditions.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { resolveContent } from '../domain/payload.ts';
-import { renderAll } from '../domain/template.ts';
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED, type Step } from '../domain/trigger.ts';
 import { recordEvents } from '../ingestion/record-events.ts';
 import { createNotification } from '../notifications/create-notification.ts';
@@ -57,17 +56,11 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     const id = `ntf_${run.id}_${stepIndex}`;
     // Read before the transaction: SQLite has one connection, which the transaction holds.
     const fresh = campaign && message && !(await store.notifications.exists(id));
-    const user =
-      fresh && run.external_id
-        ? await store.users.get(run.workspace_id, run.external_id)
-        : undefined;
     await store.db.kysely.transaction().execute(async (trx) => {
       if (fresh) {
-        const data = {
-          properties: fromJson<Record<string, unknown>>(run.properties, {}),
-          traits: user?.traits ?? {},
-        };
-        const content = renderAll(resolveContent(message, step.override), data);
+        // Stored unrendered with the event's properties: each delivery renders it for its
+        // recipient and site, and is checked for safe URLs and size (delivery/render-for-delivery.ts).
+        // Its deliveries feed `sent` / `capped` back to this trigger's stats.
         await createNotification(
           store,
           {
@@ -75,7 +68,7 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
             workspaceId: run.workspace_id,
             campaignId: campaign.id,
             messageId: message.id,
-            content,
+            content: resolveContent(message, step.override),
             target: run.external_id
               ? { externalIds: [run.external_id] }
               : { subscriberIds: [run.subscriber_id ?? ''] },
@@ -84,11 +77,12 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
             topic: null,
             ignoreCapping: step.ignoreCapping ?? false,
             sendAt: now,
+            triggerId: trigger.id,
+            properties: fromJson<Record<string, unknown>>(run.properties, {}),
           },
           now,
           trx,
         );
-        await store.triggers.bump(trigger.id, 'sent', 1, trx);
       }
       await store.triggers.advance(
         run.id,
