@@ -213,6 +213,24 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
     expect(push.messages).toHaveLength(1);
   });
 
+  it('renders an evergreen send with each new member’s traits', async () => {
+    const list = (await post<{ id: string }>('/v1/audiences', { name: `Welcome ${++tag}` })).id;
+    await post('/v1/campaigns', {
+      name: `Welcome ${tag}`,
+      messages: [{ title: 'Welcome {{traits.first_name|friend}}', body: '' }],
+      evergreen: { audienceId: list },
+    });
+    const kim = await user(`kim-${tag}`);
+    const lou = await user(`lou-${tag}`);
+    await beckon.api(`/v1/users/kim-${tag}`, { method: 'PUT', body: { first_name: 'Kim' } });
+    await post(`/v1/audiences/${list}/members`, { add: [`kim-${tag}`, `lou-${tag}`] }, 202);
+    const messages = await push.waitForMessages(2, { timeoutMs: 15_000 });
+    const titleFor = (s: VirtualSubscriber) =>
+      JSON.parse(messages.find((m) => m.endpoint === s.endpoint)!.payload).title;
+    expect(titleFor(kim)).toBe('Welcome Kim');
+    expect(titleFor(lou)).toBe('Welcome friend');
+  });
+
   it('counts a capped trigger send as capped, not sent', async () => {
     // A site of its own, so its cap touches no other test.
     const site = await post<{ id: string; siteKey: string }>('/v1/sites', {
