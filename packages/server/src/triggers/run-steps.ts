@@ -2,6 +2,7 @@ import { sql, type SqlBool } from 'kysely';
 import { parseWhere } from '../domain/conditions.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { resolveContent } from '../domain/payload.ts';
+import { isTemplated } from '../domain/safe-content.ts';
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED, type Step } from '../domain/trigger.ts';
 import { recordEvents } from '../ingestion/record-events.ts';
 import { createNotification } from '../notifications/create-notification.ts';
@@ -58,9 +59,10 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     const fresh = campaign && message && !(await store.notifications.exists(id));
     await store.db.kysely.transaction().execute(async (trx) => {
       if (fresh) {
-        // Stored unrendered with the event's properties: each delivery renders it for its
-        // recipient and site, and is checked for safe URLs and size (delivery/render-for-delivery.ts).
-        // Its deliveries feed `sent` / `capped` back to this trigger's stats.
+        // Stored unrendered, with the event's properties only when a placeholder needs them:
+        // each delivery renders it for its recipient and site and is checked for safe URLs and
+        // size (delivery/render-for-delivery.ts), and feeds `sent` / `capped` to this trigger.
+        const content = resolveContent(message, step.override);
         await createNotification(
           store,
           {
@@ -68,7 +70,7 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
             workspaceId: run.workspace_id,
             campaignId: campaign.id,
             messageId: message.id,
-            content: resolveContent(message, step.override),
+            content,
             target: run.external_id
               ? { externalIds: [run.external_id] }
               : { subscriberIds: [run.subscriber_id ?? ''] },
@@ -78,7 +80,9 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
             ignoreCapping: step.ignoreCapping ?? false,
             sendAt: now,
             triggerId: trigger.id,
-            properties: fromJson<Record<string, unknown>>(run.properties, {}),
+            properties: isTemplated(content)
+              ? fromJson<Record<string, unknown>>(run.properties, {})
+              : null,
           },
           now,
           trx,
