@@ -86,4 +86,39 @@ describe('clickUrl', () => {
     );
     expect(clickUrl(undefined, '', BASE)).toBeUndefined();
   });
+
+  it('opens only http(s): javascript:, data: and unparsable URLs open the site root instead', () => {
+    const base = 'https://shop.example/push/';
+    for (const url of [
+      'javascript:alert(document.cookie)',
+      ' JavaScript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'blob:https://shop.example/1',
+      'file:///etc/passwd',
+      'http://[::1',
+    ]) {
+      expect(clickUrl({ url }, '', base), url).toBe('https://shop.example/');
+    }
+    expect(
+      clickUrl(
+        { url: '/', actions: [{ action: 'x', title: 'X', url: 'javascript:1' }] },
+        'x',
+        base,
+      ),
+    ).toBe('https://shop.example/');
+    expect(clickUrl({ url: 'http://shop.example/a' }, '', base)).toBe('http://shop.example/a');
+  });
+});
+
+describe('handleClick with an unsafe URL', () => {
+  it('never passes a javascript: URL to openWindow', async () => {
+    const { deps, clients, receipts } = setup();
+    await handleClick(
+      { data: { deliveryId: 'd3', url: 'javascript:alert(1)', actions: [] }, close() {} },
+      '',
+      deps,
+    );
+    expect(clients.openWindow).toHaveBeenCalledWith('https://shop.example/');
+    expect(receipts).toMatchObject([{ deliveryId: 'd3', kind: 'clicked' }]);
+  });
 });

@@ -9,18 +9,26 @@ export interface ClickDeps {
   base: string;
 }
 
-/** The clicked action's URL, else the notification's, absolute; undefined without either. */
+/**
+ * The clicked action's URL, else the notification's, absolute; undefined without either.
+ * Only `http:`/`https:` ever reach `openWindow` (API.md "Safe rendering"): a `javascript:`,
+ * `data:` or `blob:` URL from a payload, or one that does not parse, opens the site's root
+ * instead, so a click still lands somewhere the site controls.
+ */
 export function clickUrl(
   data: Partial<NotificationData> | undefined,
   action: string,
   base: string,
 ) {
   const url = (action && data?.actions?.find((a) => a.action == action)?.url) || data?.url;
+  if (typeof url != 'string' || !url) return undefined;
+  let resolved: URL | undefined;
   try {
-    return url ? new URL(url, base).href : undefined;
+    resolved = new URL(url, base);
   } catch {
-    return undefined;
+    // falls through to the root
   }
+  return resolved && /^https?:$/.test(resolved.protocol) ? resolved.href : new URL('/', base).href;
 }
 
 /**

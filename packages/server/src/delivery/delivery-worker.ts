@@ -1,11 +1,12 @@
 import type { RetryPolicy } from '../domain/push-response.ts';
 import { capRules } from '../domain/capping.ts';
-import { payloadFor } from '../domain/payload.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { Capping } from '../storage/sites.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
 import { deliveryResult } from './outcome.ts';
+import { renderForDelivery } from './render-for-delivery.ts';
+import { triggerStats } from './trigger-feedback.ts';
 import type { PushMessage, PushSender } from './push-sender.ts';
 
 export interface DeliveryWorkerOptions {
@@ -78,6 +79,12 @@ export function createDeliveryWorker(deps: {
 
   async function deliver(batch: DeliveryRow[]): Promise<void> {
     const context = await loadContext(batch);
+    const payloadOf = await renderForDelivery(
+      store,
+      batch,
+      context.notifications,
+      context.subscribers,
+    );
     const now = clock();
     const recorded: Recorded[] = [];
     const sending: DeliveryRow[] = [];
@@ -100,6 +107,12 @@ export function createDeliveryWorker(deps: {
         recorded.push({ delivery, result });
         continue;
       }
+      // Rendered before caps are taken, so a send that cannot go takes no cap slot.
+      const payload = payloadOf(delivery, notification, subscriber, site.origins);
+      if (!payload.ok) {
+        recorded.push({ delivery, result: { kind: 'failed', reason: payload.reason, requested } });
+        continue;
+      }
       const campaign = context.campaigns.get(delivery.campaign_id);
       if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
         recorded.push({ delivery, result: { kind: 'capped', requested: false } });
@@ -111,7 +124,7 @@ export function createDeliveryWorker(deps: {
           endpoint: subscriber.endpoint,
           keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
         },
-        payload: payloadFor(notification.content, delivery.id),
+        payload: payload.payload,
         vapid: {
           subject: site.vapidSubject,
           publicKey: site.vapidPublicKey,
@@ -133,7 +146,11 @@ export function createDeliveryWorker(deps: {
       });
       if (outcome) recorded.push({ delivery, result: outcome });
     });
-    await store.deliveries.record(recorded, clock(), store.campaigns.incrementStats);
+    const triggerIncrements = triggerStats(recorded, context.notifications);
+    await store.deliveries.record(recorded, clock(), async (increments, trx) => {
+      await store.campaigns.incrementStats(increments, trx);
+      await store.triggers.addStats(triggerIncrements, trx);
+    });
   }
 
   return {

@@ -1,5 +1,6 @@
 import { InvalidRuleError, parseWhere, type ParsedWhere } from './conditions.ts';
 import { parseDuration } from './duration.ts';
+import type { ContentOverride } from './payload.ts';
 
 /** The synthetic events audience moves emit, so other triggers can watch audiences. */
 export const AUDIENCE_ENTERED = 'Audience Entered';
@@ -11,7 +12,7 @@ export const MAX_CHAIN_DEPTH = 10;
 export interface SendStep {
   campaignId: string;
   messageId?: string;
-  override?: { title?: string; body?: string; url?: string; icon?: string; image?: string };
+  override?: ContentOverride;
   ttl?: number;
   urgency?: 'very-low' | 'low' | 'normal' | 'high';
   ignoreCapping?: boolean;

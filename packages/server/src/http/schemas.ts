@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isSafeUrl } from '../domain/safe-content.ts';
+import { hasPlaceholder } from '../domain/template.ts';
 
 /**
  * The zod schemas of the public contract (../shared/API.md). They validate at the edge and
@@ -21,17 +23,21 @@ const base64url = (bytes: number, what: string) =>
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `${what} must be ${bytes} bytes`);
 
-const httpUrl = z
+/**
+ * A URL field of message content (url, icon, image, badge, action url), checked when saved.
+ * Literal: an http(s) URL or a path (API.md "Safe rendering"; never `javascript:`, `data:`,
+ * `//host`). A template (`{{traits.x}}`, `{{properties.x}}`): its literal start must already be
+ * a path or `http(s)://host`, since substitutions are percent-encoded and cannot supply a scheme
+ * or a host — the rendered URL is checked again for each delivery (domain/safe-content.ts).
+ */
+export const contentUrl = z
   .string()
   .max(2048)
   .refine((s) => {
-    if (s.startsWith('/') && !s.startsWith('//')) return true;
-    try {
-      return ['http:', 'https:'].includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL or a path starting with /');
+    if (!hasPlaceholder(s)) return isSafeUrl(s, null);
+    const start = s.slice(0, s.indexOf('{{'));
+    return /^\/(?![/\\])/.test(start) || /^https?:\/\/[^/\\{\s]+/i.test(start);
+  }, 'must be an http(s) URL or a path starting with a single /; a template must start with one');
 
 export const originSchema = z
   .string()
@@ -114,7 +120,7 @@ export const sitePatchSchema = z.strictObject({
 export const actionSchema = z.strictObject({
   action: z.string().min(1).max(64),
   title: z.string().min(1).max(100),
-  url: httpUrl,
+  url: contentUrl,
 });
 
 export const messageSchema = z.strictObject({
@@ -124,10 +130,10 @@ export const messageSchema = z.strictObject({
     .optional(),
   title: z.string().min(1).max(500),
   body: z.string().max(3000).default(''),
-  url: httpUrl.optional(),
-  icon: httpUrl.optional(),
-  image: httpUrl.optional(),
-  badge: httpUrl.optional(),
+  url: contentUrl.optional(),
+  icon: contentUrl.optional(),
+  image: contentUrl.optional(),
+  badge: contentUrl.optional(),
   actions: z.array(actionSchema).max(4).optional(),
   tag: z.string().max(200).optional(),
   requireInteraction: z.boolean().optional(),
@@ -181,18 +187,22 @@ export const deliveryWindowSchema = z
   .strictObject({ start: localTime, end: localTime })
   .refine((w) => w.start !== w.end, 'start and end must differ');
 
+/**
+ * Per-send content on top of a campaign message: one schema for `POST /v1/notifications`
+ * and trigger `send` steps, so both refuse the same things (a `javascript:` url → 400).
+ */
+export const contentOverrideSchema = z.strictObject({
+  title: z.string().min(1).max(500).optional(),
+  body: z.string().max(3000).optional(),
+  url: contentUrl.optional(),
+  icon: contentUrl.optional(),
+  image: contentUrl.optional(),
+});
+
 export const notificationCreateSchema = z.strictObject({
   campaignId: z.string().min(1),
   messageId: z.string().min(1).optional(),
-  override: z
-    .strictObject({
-      title: z.string().min(1).max(500).optional(),
-      body: z.string().max(3000).optional(),
-      url: httpUrl.optional(),
-      icon: httpUrl.optional(),
-      image: httpUrl.optional(),
-    })
-    .optional(),
+  override: contentOverrideSchema.optional(),
   target: targetSchema,
   // RFC 8030 §5.2 leaves the maximum to the push service; FCM keeps 4 weeks.
   ttl: z.number().int().min(0).max(2_419_200).default(2_419_200),

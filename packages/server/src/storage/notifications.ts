@@ -27,6 +27,10 @@ export interface Notification {
   createdAt: number;
   /** Deliver only between these local times in each subscriber's timezone; later ones wait. */
   deliveryWindow?: DeliveryWindow | null;
+  /** The trigger whose send step made it: delivery outcomes feed that trigger's stats. */
+  triggerId?: string | null;
+  /** What `{{properties.x}}` renders with in each delivery (a trigger's event); else none. */
+  properties?: Record<string, unknown> | null;
 }
 
 export interface DeliveryWindow {
@@ -52,6 +56,8 @@ function toNotification(row: Selectable<NotificationTable>): Notification {
     jobId: row.job_id,
     createdAt: row.created_at,
     deliveryWindow: fromJson(row.delivery_window, null),
+    triggerId: row.trigger_id,
+    properties: fromJson(row.properties, null),
   };
 }
 
@@ -77,6 +83,8 @@ export function createNotificationStore(db: Kysely<Database>) {
           job_id: n.jobId,
           created_at: n.createdAt,
           delivery_window: n.deliveryWindow ? toJson(n.deliveryWindow) : null,
+          trigger_id: n.triggerId ?? null,
+          properties: n.properties ? toJson(n.properties) : null,
         })
         .execute();
     },

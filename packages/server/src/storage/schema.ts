@@ -43,6 +43,8 @@ export interface TriggerTable {
   sent: Generated<number>;
   completed: Generated<number>;
   stopped: Generated<number>;
+  /** Trigger sends skipped by a cap (a capped send is not `sent`). */
+  capped: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -223,6 +225,10 @@ export interface NotificationTable {
   created_at: number;
   /** JSON `{ start: "09:00", end: "21:00" }` in each subscriber's timezone, or null. */
   delivery_window: string | null;
+  /** The trigger whose send step made this notification (its stats count the outcomes). */
+  trigger_id: string | null;
+  /** JSON of the event properties `{{properties.x}}` renders with, per delivery; triggers only. */
+  properties: string | null;
 }
 
 export type DeliveryStatus = 'queued' | 'delivered' | 'failed' | 'expired' | 'capped';

@@ -17,12 +17,28 @@ export interface Trigger {
   definition: TriggerDefinition;
   reentry: Reentry | null;
   active: boolean;
-  stats: { fired: number; cancelled: number; sent: number; completed: number; stopped: number };
+  stats: {
+    fired: number;
+    cancelled: number;
+    /** Deliveries of its sends that made a push request. */
+    sent: number;
+    /** Deliveries of its sends that a cap skipped. */
+    capped: number;
+    completed: number;
+    stopped: number;
+  };
   createdAt: number;
   updatedAt: number;
 }
 
 export type TriggerStat = keyof Trigger['stats'];
+
+/** What a batch of deliveries adds to one trigger's stats (see delivery/trigger-feedback.ts). */
+export interface TriggerStatIncrement {
+  triggerId: string;
+  sent: number;
+  capped: number;
+}
 export type TriggerRun = Selectable<TriggerRunTable>;
 
 function toTrigger(row: Selectable<TriggerTable>): Trigger {
@@ -37,6 +53,7 @@ function toTrigger(row: Selectable<TriggerTable>): Trigger {
       fired: Number(row.fired),
       cancelled: Number(row.cancelled),
       sent: Number(row.sent),
+      capped: Number(row.capped),
       completed: Number(row.completed),
       stopped: Number(row.stopped),
     },
@@ -161,6 +178,20 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
         .set({ [stat]: sql`${sql.ref(stat)} + ${by}` })
         .where('id', '=', id)
         .execute();
+    },
+
+    /** Adds delivery outcomes to trigger stats, in the caller's (the batch's) transaction. */
+    async addStats(
+      increments: readonly TriggerStatIncrement[],
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      for (const { triggerId, sent, capped } of increments) {
+        await trx
+          .updateTable('triggers')
+          .set({ sent: sql`sent + ${sent}`, capped: sql`capped + ${capped}` })
+          .where('id', '=', triggerId)
+          .execute();
+      }
     },
 
     async waitingCount(triggerId: string): Promise<number> {

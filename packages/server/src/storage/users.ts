@@ -28,6 +28,32 @@ export function createUserStore(db: Kysely<Database>) {
       );
     },
 
+    /**
+     * The traits of several users, possibly of several workspaces, in one query; keyed by
+     * `traitsKey(workspaceId, externalId)`. Users that do not exist are absent.
+     */
+    async traitsOf(
+      users: ReadonlyArray<{ workspaceId: string; externalId: string }>,
+    ): Promise<Map<string, Record<string, unknown>>> {
+      const wanted = new Set(users.map((u) => traitsKey(u.workspaceId, u.externalId)));
+      const out = new Map<string, Record<string, unknown>>();
+      if (wanted.size === 0) return out;
+      const workspaces = [...new Set(users.map((u) => u.workspaceId))];
+      const ids = [...new Set(users.map((u) => u.externalId))];
+      const rows = await db
+        .selectFrom('users')
+        .select(['workspace_id', 'external_id', 'traits'])
+        .where('workspace_id', 'in', workspaces)
+        .where('external_id', 'in', ids)
+        .execute();
+      for (const row of rows) {
+        // The IN × IN above may pair a workspace with another's id: keep only asked-for pairs.
+        const key = traitsKey(row.workspace_id, row.external_id);
+        if (wanted.has(key)) out.set(key, fromJson(row.traits, {}));
+      }
+      return out;
+    },
+
     /** Sets the user's traits to exactly these (PUT), creating the user if needed. */
     async replace(
       workspaceId: string,
@@ -107,6 +133,11 @@ export function createUserStore(db: Kysely<Database>) {
       });
     },
   };
+}
+
+/** The key of `traitsOf`'s map. */
+export function traitsKey(workspaceId: string, externalId: string): string {
+  return `${workspaceId}\u0000${externalId}`;
 }
 
 export type UserStore = ReturnType<typeof createUserStore>;

@@ -2,7 +2,7 @@ import { sql, type SqlBool } from 'kysely';
 import { parseWhere } from '../domain/conditions.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { resolveContent } from '../domain/payload.ts';
-import { renderAll } from '../domain/template.ts';
+import { isTemplated } from '../domain/safe-content.ts';
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED, type Step } from '../domain/trigger.ts';
 import { recordEvents } from '../ingestion/record-events.ts';
 import { createNotification } from '../notifications/create-notification.ts';
@@ -57,17 +57,12 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     const id = `ntf_${run.id}_${stepIndex}`;
     // Read before the transaction: SQLite has one connection, which the transaction holds.
     const fresh = campaign && message && !(await store.notifications.exists(id));
-    const user =
-      fresh && run.external_id
-        ? await store.users.get(run.workspace_id, run.external_id)
-        : undefined;
     await store.db.kysely.transaction().execute(async (trx) => {
       if (fresh) {
-        const data = {
-          properties: fromJson<Record<string, unknown>>(run.properties, {}),
-          traits: user?.traits ?? {},
-        };
-        const content = renderAll(resolveContent(message, step.override), data);
+        // Stored unrendered, with the event's properties only when a placeholder needs them:
+        // each delivery renders it for its recipient and site and is checked for safe URLs and
+        // size (delivery/render-for-delivery.ts), and feeds `sent` / `capped` to this trigger.
+        const content = resolveContent(message, step.override);
         await createNotification(
           store,
           {
@@ -84,11 +79,14 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
             topic: null,
             ignoreCapping: step.ignoreCapping ?? false,
             sendAt: now,
+            triggerId: trigger.id,
+            properties: isTemplated(content)
+              ? fromJson<Record<string, unknown>>(run.properties, {})
+              : null,
           },
           now,
           trx,
         );
-        await store.triggers.bump(trigger.id, 'sent', 1, trx);
       }
       await store.triggers.advance(
         run.id,

@@ -6,6 +6,7 @@ import type { Trigger } from '../../storage/triggers.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError, type FieldError } from '../problem.ts';
+import { contentOverrideSchema } from '../schemas.ts';
 import { readJson } from '../validate.ts';
 
 const where = z.record(z.string(), z.unknown());
@@ -18,15 +19,7 @@ const stepSchema = z.union([
     send: z.strictObject({
       campaignId: z.string().min(1),
       messageId: z.string().min(1).optional(),
-      override: z
-        .strictObject({
-          title: z.string().max(500).optional(),
-          body: z.string().max(3000).optional(),
-          url: z.string().max(2048).optional(),
-          icon: z.string().max(2048).optional(),
-          image: z.string().max(2048).optional(),
-        })
-        .optional(),
+      override: contentOverrideSchema.optional(),
       ttl: z.number().int().min(0).max(2_419_200).optional(),
       urgency: z.enum(['very-low', 'low', 'normal', 'high']).optional(),
       ignoreCapping: z.boolean().optional(),
