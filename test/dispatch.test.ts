@@ -69,9 +69,9 @@ describe.each(DIALECTS)('dispatch over HTTP/2 on %s', (dialect) => {
       latencies.push(message!.receivedAt - sentAt);
       expect(message).toMatchObject({ subscriberId: subscriber.id, httpVersion: '2.0' });
     }
-    latencies.sort((a, b) => a - b);
-    // A poll would take 60 s; through the wake signal it takes milliseconds.
-    expect(latencies[10]).toBeLessThan(250);
+    // Workers here poll every 60 s, so a message inside waitForMessages' 5 s came through the
+    // wake signal. No tighter bound: timing asserts flake on a loaded box (the bench measures it).
+    expect(latencies).toHaveLength(20);
   });
 
   it('fans out to 300 subscribers over one HTTP/2 session, every message decrypted', async () => {
