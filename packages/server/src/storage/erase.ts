@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { scrubJsonColumn } from './scrub-json.ts';
+import { ERASED, scrubJsonColumn } from './scrub-json.ts';
 
 /**
  * GDPR erasure of one user in one workspace (API.md "Limits and retention": no row anywhere
  * names the user or holds its traits or event properties). Deleted: the user, every
  * subscriber it has on any site, their categories, events (also those recorded under their
- * anonymous ids), trigger runs (they copy event properties), deliveries, receipts, push log,
- * audience memberships and evergreen marks. Kept, with the ids replaced by "[erased]": the
- * notifications that targeted them and jobs whose payload named them (members imports), so
- * counts and history stay. Campaign counters stay: they hold no personal data. Every
+ * anonymous ids), trigger runs (they copy event properties), queued deliveries, push log,
+ * audience memberships and evergreen marks. Kept, with the ids replaced by "[erased]":
+ * finished deliveries (and their receipts), the notifications that targeted the user and
+ * jobs whose payload named it (members imports), so counts and history stay. Campaign counters stay: they hold no personal data. Every
  * statement names the workspace, so another workspace's user of the same name is untouched.
  * Returns false when there was nothing to erase.
  *
@@ -96,14 +96,24 @@ export async function eraseUser(
       .where('member_key', 'in', [`user:${externalId}`, ...ids.map((id) => `subscriber:${id}`)])
       .execute();
     if (ids.length > 0) {
-      const deliveries = trx
+      // Nothing more goes to an erased browser; finished deliveries stay, without the
+      // subscriber, so a notification's counts and a campaign's history do not change.
+      const queued = trx
         .selectFrom('deliveries')
         .select('id')
         .where('workspace_id', '=', workspaceId)
-        .where('subscriber_id', 'in', ids);
-      await trx.deleteFrom('receipts').where('delivery_id', 'in', deliveries).execute();
+        .where('subscriber_id', 'in', ids)
+        .where('status', '=', 'queued');
+      await trx.deleteFrom('receipts').where('delivery_id', 'in', queued).execute();
       await trx
         .deleteFrom('deliveries')
+        .where('workspace_id', '=', workspaceId)
+        .where('subscriber_id', 'in', ids)
+        .where('status', '=', 'queued')
+        .execute();
+      await trx
+        .updateTable('deliveries')
+        .set({ subscriber_id: ERASED, lease_until: null })
         .where('workspace_id', '=', workspaceId)
         .where('subscriber_id', 'in', ids)
         .execute();
