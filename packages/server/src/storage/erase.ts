@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { ERASED, scrubJsonColumn } from './scrub-json.ts';
 
@@ -113,7 +113,8 @@ export async function eraseUser(
         .execute();
       await trx
         .updateTable('deliveries')
-        .set({ subscriber_id: ERASED, lease_until: null })
+        // Unique per notification and subscriber: each keeps a distinct, meaningless id.
+        .set({ subscriber_id: sql<string>`${ERASED} || ':' || id`, lease_until: null })
         .where('workspace_id', '=', workspaceId)
         .where('subscriber_id', 'in', ids)
         .execute();
