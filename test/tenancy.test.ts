@@ -341,11 +341,12 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
           body: JSON.stringify({
             subscription: { endpoint: browser.endpoint, keys: browser.keys },
             anonymousId: a.anonymousId,
-            externalId: a.externalId,
           }),
         }),
       )
     ).subscriberId;
+    // Linked by the private identify (a public call naming a user may need a userHash).
+    await asA('/v1/identify', { userId: a.externalId, anonymousId: a.anonymousId });
     await asA(`/v1/users/${a.externalId}`, { traits: { plan: 'gold', secret: a.trait } }, 'PUT');
     await asA('/v1/track', { userId: a.externalId, event: 'Order Completed', properties: {} });
 
