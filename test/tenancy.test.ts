@@ -33,6 +33,7 @@ interface A {
 /** B's own resources that a probe may need beside A's ids. */
 interface B {
   campaignId: string;
+  audienceId: string;
 }
 
 /**
@@ -106,6 +107,13 @@ const PROBES: Probe[] = [
   {
     route: 'GET /v1/audiences/:id/members',
     path: (a) => `/v1/audiences/${a.manualAudienceId}/members`,
+  },
+  // Accepted into B's own audience, but A's subscriber id is skipped (checked at the end).
+  {
+    route: 'POST /v1/audiences/:id/members',
+    path: (_a, b) => `/v1/audiences/${b.audienceId}/members`,
+    body: (a) => ({ subscriberIds: [a.subscriberId] }),
+    status: 202,
   },
   {
     route: 'GET /v1/audiences/:id/members',
@@ -399,6 +407,7 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
     bKey = (await initWorkspace(beckon.store, { name: 'Rival' }, Date.now())).apiKey;
     bWorkspaceId = (await ok<{ id: string }>(as(bKey, '/v1/organization'))).id;
     b.campaignId = (await ok<{ id: string }>(as(bKey, '/v1/campaigns', campaignBody))).id;
+    b.audienceId = (await ok<{ id: string }>(as(bKey, '/v1/audiences', { name: 'B list' }))).id;
   });
 
   afterAll(async () => {
@@ -448,6 +457,13 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
       beckon.store.db.kysely,
     );
     expect(Number(rows[0]!.n)).toBe(0);
+    const foreignMembers = await beckon.store.db.kysely
+      .selectFrom('audience_members')
+      .select('member_id')
+      .where('member_id', '=', a.subscriberId)
+      .where('workspace_id', '<>', a.workspaceId)
+      .execute();
+    expect(foreignMembers).toEqual([]);
     expect(push.messages.filter((m) => m.endpoint === a.endpoint)).toHaveLength(2);
     const user = await asA<{ traits: Record<string, unknown>; subscribers: unknown[] }>(
       `/v1/users/${a.externalId}`,
