@@ -245,4 +245,33 @@ describe.each(DIALECTS)('GDPR erase on %s', (dialect) => {
       ]),
     );
   });
+
+  it('turns a waiting members import naming the user into "[erased]", which the job then skips', async () => {
+    const late = `late-${tag}`;
+    await api(`/v1/users/${late}`, { traits: { nickname: trait } }, 'PUT');
+    const list = await api<{ id: string }>('/v1/audiences', { name: 'Late list' });
+    await beckon.stopWorkers();
+    let jobId: string;
+    try {
+      ({ jobId } = await api<{ jobId: string }>(`/v1/audiences/${list.id}/members`, {
+        add: [late, keeper],
+      }));
+      expect((await beckon.api(`/v1/users/${late}`, { method: 'DELETE' })).status).toBe(204);
+      expect(await rowsNaming([late, trait])).toEqual([]);
+    } finally {
+      beckon.startWorkers();
+    }
+    const job = await eventually(
+      async () => {
+        const j = await api<{ status: string; result?: unknown }>(`/v1/jobs/${jobId}`);
+        return j.status === 'succeeded' && j;
+      },
+      { what: 'the members job' },
+    );
+    expect(job.result).toEqual({ added: 1, removed: 0, skipped: 1 });
+    const members = await api<{ data: Array<{ externalId?: string }> }>(
+      `/v1/audiences/${list.id}/members`,
+    );
+    expect(members.data.map((m) => m.externalId)).toEqual([keeper]);
+  });
 });
