@@ -11,6 +11,16 @@ const MEMBER_KEY = sql<string>`CASE WHEN subscribers.external_id IS NULL THEN 's
 const EVERGREEN_TTL_S = 24 * 60 * 60;
 const PAGE = 500;
 
+/** "Already sent" marks, in the campaign's workspace (an erase elsewhere never touches them). */
+function marks(campaign: Campaign, keys: readonly string[], at: number) {
+  return keys.map((member_key) => ({
+    workspace_id: campaign.workspaceId,
+    campaign_id: campaign.id,
+    member_key,
+    at,
+  }));
+}
+
 /**
  * Evergreen campaigns: every new member of the attached audience gets the campaign's
  * message once, automatically. "Once" is per member (a user, across all its devices);
@@ -36,6 +46,7 @@ export function createEvergreen(deps: { store: Store; clock: () => number; onQue
           exists(
             selectFrom('evergreen_sends as es')
               .select('es.member_key')
+              .where('es.workspace_id', '=', campaign.workspaceId)
               .where('es.campaign_id', '=', campaign.id)
               .where(sql`es.member_key`, '=', MEMBER_KEY),
           ),
@@ -56,8 +67,8 @@ export function createEvergreen(deps: { store: Store; clock: () => number; onQue
         const keys = [...new Set(rows.map((r) => r.member_key))];
         await store.db.kysely
           .insertInto('evergreen_sends')
-          .values(keys.map((member_key) => ({ campaign_id: campaign.id, member_key, at: now })))
-          .onConflict((oc) => oc.columns(['campaign_id', 'member_key']).doNothing())
+          .values(marks(campaign, keys, now))
+          .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing())
           .execute();
       }
     },
@@ -78,8 +89,10 @@ export function createEvergreen(deps: { store: Store; clock: () => number; onQue
           const keys = [...new Set(rows.map((r) => r.member_key))];
           await trx
             .insertInto('evergreen_sends')
-            .values(keys.map((member_key) => ({ campaign_id: campaign.id, member_key, at: now })))
-            .onConflict((oc) => oc.columns(['campaign_id', 'member_key']).doNothing())
+            .values(marks(campaign, keys, now))
+            .onConflict((oc) =>
+              oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing(),
+            )
             .execute();
           const jobId = await store.jobs.enqueue(
             {

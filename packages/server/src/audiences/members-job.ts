@@ -1,5 +1,6 @@
 import type { Member } from '../storage/audiences.ts';
 import type { Job } from '../storage/jobs.ts';
+import { ERASED } from '../storage/scrub-json.ts';
 import type { Store } from '../storage/store.ts';
 
 export const AUDIENCE_MEMBERS_JOB = 'audience.members';
@@ -36,7 +37,8 @@ export function createMembersJob(deps: { store: Store; clock: () => number; leas
       const start = adding ? offset : offset - payload.add.length;
       const chunk = list.slice(start, start + CHUNK);
       const known = await knownSubscribers(store, job.workspaceId, chunk);
-      const valid = chunk.filter((m) => m.type === 'user' || known.has(m.id));
+      // An id replaced by a GDPR erase while the job waited is nobody: skip it.
+      const valid = chunk.filter((m) => m.id !== ERASED && (m.type === 'user' || known.has(m.id)));
       const now = clock();
       await store.db.kysely.transaction().execute(async (trx) => {
         if (adding) added += await store.audiences.addMembers(audience, valid, now, trx);

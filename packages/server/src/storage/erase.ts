@@ -1,11 +1,19 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { ERASED, scrubJsonColumn } from './scrub-json.ts';
 
 /**
- * GDPR erasure of one user: the user, every subscriber it has on any site, everything
- * recorded about them (events, also those recorded under their anonymous ids; deliveries
- * and receipts; audience memberships). Campaign counters stay: they hold no personal data.
+ * GDPR erasure of one user in one workspace (API.md "Limits and retention": no row anywhere
+ * names the user or holds its traits or event properties). Deleted: the user, every
+ * subscriber it has on any site, their categories, events (also those recorded under their
+ * anonymous ids), trigger runs (they copy event properties), queued deliveries, push log,
+ * audience memberships and evergreen marks. Kept, with the ids replaced by "[erased]":
+ * finished deliveries (and their receipts), the notifications that targeted the user and
+ * jobs whose payload named it (members imports), so counts and history stay. Campaign counters stay: they hold no personal data. Every
+ * statement names the workspace, so another workspace's user of the same name is untouched.
  * Returns false when there was nothing to erase.
+ *
+ * @example if (!(await eraseUser(db, workspace.id, 'user-42'))) throw notFound('User');
  */
 export async function eraseUser(
   db: Kysely<Database>,
@@ -28,7 +36,27 @@ export async function eraseUser(
     if (!user && subscribers.length === 0) return false;
 
     const ids = subscribers.map((s) => s.id);
-    const anonymousIds = subscribers.flatMap((s) => (s.anonymous_id ? [s.anonymous_id] : []));
+    // Anonymous ids the user's browsers or events ever carried: their events are the user's.
+    const eventAnonymous = await trx
+      .selectFrom('events')
+      .select('anonymous_id')
+      .distinct()
+      .where('workspace_id', '=', workspaceId)
+      .where('anonymous_id', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('external_id', '=', externalId),
+          ...(ids.length > 0 ? [eb('subscriber_id', 'in', ids)] : []),
+        ]),
+      )
+      .execute();
+    const anonymousIds = [
+      ...new Set(
+        [...subscribers, ...eventAnonymous].flatMap((s) =>
+          s.anonymous_id ? [s.anonymous_id] : [],
+        ),
+      ),
+    ];
     await trx
       .deleteFrom('events')
       .where('workspace_id', '=', workspaceId)
@@ -37,6 +65,16 @@ export async function eraseUser(
           eb('external_id', '=', externalId),
           ...(ids.length > 0 ? [eb('subscriber_id', 'in', ids)] : []),
           ...(anonymousIds.length > 0 ? [eb('anonymous_id', 'in', anonymousIds)] : []),
+        ]),
+      )
+      .execute();
+    await trx
+      .deleteFrom('trigger_runs')
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) =>
+        eb.or([
+          eb('external_id', '=', externalId),
+          ...(ids.length > 0 ? [eb('subscriber_id', 'in', ids)] : []),
         ]),
       )
       .execute();
@@ -54,18 +92,34 @@ export async function eraseUser(
       .execute();
     await trx
       .deleteFrom('evergreen_sends')
+      .where('workspace_id', '=', workspaceId)
       .where('member_key', 'in', [`user:${externalId}`, ...ids.map((id) => `subscriber:${id}`)])
       .execute();
     if (ids.length > 0) {
+      // Nothing more goes to an erased browser; finished deliveries stay, without the
+      // subscriber, so a notification's counts and a campaign's history do not change.
+      const queued = trx
+        .selectFrom('deliveries')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('subscriber_id', 'in', ids)
+        .where('status', '=', 'queued');
+      await trx.deleteFrom('receipts').where('delivery_id', 'in', queued).execute();
       await trx
-        .deleteFrom('receipts')
-        .where(
-          'delivery_id',
-          'in',
-          trx.selectFrom('deliveries').select('id').where('subscriber_id', 'in', ids),
-        )
+        .deleteFrom('deliveries')
+        .where('workspace_id', '=', workspaceId)
+        .where('subscriber_id', 'in', ids)
+        .where('status', '=', 'queued')
         .execute();
-      await trx.deleteFrom('deliveries').where('subscriber_id', 'in', ids).execute();
+      await trx
+        .updateTable('deliveries')
+        // Unique per notification and subscriber: each keeps a distinct, meaningless id.
+        .set({ subscriber_id: sql<string>`${ERASED} || ':' || id`, lease_until: null })
+        .where('workspace_id', '=', workspaceId)
+        .where('subscriber_id', 'in', ids)
+        .execute();
+      // Subscriber ids are global and were just read from this workspace.
+      await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
     }
@@ -74,6 +128,17 @@ export async function eraseUser(
       .where('workspace_id', '=', workspaceId)
       .where('external_id', '=', externalId)
       .execute();
+
+    const names = [externalId, ...ids, ...anonymousIds];
+    const scoped = { workspaceId, key: ['id'] } as const;
+    await scrubJsonColumn(trx, { ...scoped, table: 'notifications', column: 'target' }, names);
+    await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'payload' }, names);
+    await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'result' }, names);
+    await scrubJsonColumn(
+      trx,
+      { workspaceId, table: 'idempotency_keys', column: 'response', key: ['workspace_id', 'key'] },
+      names,
+    );
     return true;
   });
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration as render } from './migrations/0010_render.ts';
+import { migration as tenancy } from './migrations/0006_tenancy.ts';
 
 /**
  * Migrations in code, applied on start. Column types are chosen to mean the same thing on
@@ -374,6 +375,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0010_render': render,
+  '0006_tenancy': tenancy,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,6 +4,19 @@ import type { Generated } from 'kysely';
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds in BIGINT
  * columns (read back as numbers on both dialects); JSON is stored as TEXT and parsed by
  * the repository that owns the table, so SQLite and PostgreSQL share one code path.
+ *
+ * Tenancy audit (one workspace never reaches another's rows). Every table holding workspace
+ * data has `workspace_id`, except these, each reached only through a workspace-scoped parent:
+ * - `subscriber_categories`: by `subscriber_id`, after the subscriber was found in the
+ *   workspace (subscribers.ts, rule-sql.ts's EXISTS on `subscribers.id`, erase.ts).
+ * - `campaign_stats`: by `campaign_id` of a campaign fetched with its workspace
+ *   (`GET /v1/campaigns/{id}/stats`), or of a delivery (workspace-scoped) when counting.
+ * - `receipts`: by `delivery_id` of a delivery found on the receipt's site (`getOnSite`).
+ * - `push_log`: by `subscriber_id` of a claimed delivery's subscriber (capping.ts).
+ * - `workspaces` itself, by the API key's workspace.
+ * Ids are random and global (`newId`), so a foreign id never matches a scoped lookup.
+ * `evergreen_sends` had no workspace and was deleted by member key alone (issue 9): it now
+ * has `workspace_id` in its primary key (migration 0006_tenancy) and every query names it.
  */
 export interface Database {
   workspaces: WorkspaceTable;
@@ -96,6 +109,7 @@ export interface AudienceMemberTable {
 }
 
 export interface EvergreenSendTable {
+  workspace_id: string;
   campaign_id: string;
   member_key: string;
   at: number;
