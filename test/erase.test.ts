@@ -127,6 +127,20 @@ describe.each(DIALECTS)('GDPR erase on %s', (dialect) => {
       event: 'Cart Updated',
       properties: { secret: property },
     });
+    // A fired trigger whose message renders the event: its notification keeps the properties.
+    await api('/v1/triggers', {
+      name: 'Viewed it',
+      on: { event: 'Cart Viewed' },
+      steps: [
+        { send: { campaignId: campaign.id, override: { body: 'Still {{properties.secret}}?' } } },
+      ],
+      active: true,
+    });
+    await api('/v1/track', {
+      userId: user,
+      event: 'Cart Viewed',
+      properties: { secret: property },
+    });
 
     // Manual audience (as a user and as a bare subscriber id) and an evergreen send.
     const vip = await api<{ id: string }>('/v1/audiences', { name: 'VIP' });

@@ -131,7 +131,12 @@ export async function eraseUser(
 
     const names = [externalId, ...ids, ...anonymousIds];
     const scoped = { workspaceId, key: ['id'] } as const;
-    await scrubJsonColumn(trx, { ...scoped, table: 'notifications', column: 'target' }, names);
+    // A trigger's notification also keeps the event's properties for its templates.
+    await scrubJsonColumn(
+      trx,
+      { ...scoped, table: 'notifications', column: 'target', clear: 'properties' },
+      names,
+    );
     await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'payload' }, names);
     await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'result' }, names);
     await scrubJsonColumn(

@@ -37,7 +37,14 @@ function containsJsonString(name: string): string {
  */
 export async function scrubJsonColumn<T extends 'notifications' | 'jobs' | 'idempotency_keys'>(
   trx: Kysely<Database>,
-  where: { table: T; column: string; key: readonly string[]; workspaceId: string },
+  where: {
+    table: T;
+    column: string;
+    key: readonly string[];
+    workspaceId: string;
+    /** A column to empty in every row that named the user (a trigger's event properties). */
+    clear?: string;
+  },
   names: readonly string[],
 ): Promise<number> {
   if (names.length === 0) return 0;
@@ -61,7 +68,8 @@ export async function scrubJsonColumn<T extends 'notifications' | 'jobs' | 'idem
       where.key.map((k) => sql`${sql.ref(k)} = ${row[k]}`),
       sql` AND `,
     );
-    await sql`UPDATE ${sql.table(where.table)} SET ${column} = ${next}
+    const clear = where.clear ? sql`, ${sql.ref(where.clear)} = NULL` : sql``;
+    await sql`UPDATE ${sql.table(where.table)} SET ${column} = ${next}${clear}
       WHERE ${keyMatch}`.execute(trx);
     changed++;
   }
