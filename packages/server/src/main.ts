@@ -69,7 +69,7 @@ export async function createBeckon(
       }),
     },
   });
-  const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });
+  const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake(), log });
   const evergreenWake = createWakeSignal();
   const triggerWake = createWakeSignal();
   const triggerWorker = createTriggerWorker({
@@ -77,6 +77,7 @@ export async function createBeckon(
     clock,
     leaseMs: config.leaseMs,
     wake: () => engine.wake(),
+    log,
   });
   const app = createApp({
     store,

@@ -5,7 +5,7 @@ import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { Capping } from '../storage/sites.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
-import { deliveryResult } from './outcome.ts';
+import { afterCrash, deliveryResult } from './outcome.ts';
 import type { PushMessage, PushSender } from './push-sender.ts';
 
 export interface DeliveryWorkerOptions {
@@ -76,52 +76,39 @@ export function createDeliveryWorker(deps: {
     return store.capping.reserve(delivery.subscriber_id, delivery.campaign_id, rules, now);
   }
 
+  /**
+   * Sends a batch. One delivery that cannot be loaded, prepared or recorded fails alone
+   * (afterCrash: backoff, then `failed` with its error); the rest of the batch, whatever
+   * workspace it belongs to, goes on.
+   */
   async function deliver(batch: DeliveryRow[]): Promise<void> {
-    const context = await loadContext(batch);
+    let context: Awaited<ReturnType<typeof loadContext>>;
+    try {
+      context = await loadContext(batch);
+    } catch (error) {
+      if (batch.length > 1) {
+        // Find the row that cannot be read: each delivery on its own (nothing was sent yet).
+        for (const delivery of batch) await deliver([delivery]);
+        return;
+      }
+      await recordEach(crashed(batch, error));
+      return;
+    }
     const now = clock();
     const recorded: Recorded[] = [];
     const sending: DeliveryRow[] = [];
     const messages: PushMessage[] = [];
     for (const delivery of batch) {
-      const requested = delivery.sent_at !== null;
-      if (now >= delivery.expires_at) {
-        recorded.push({ delivery, result: { kind: 'expired', requested } });
-        continue;
+      try {
+        const message = await prepare(delivery, context, now);
+        if ('result' in message) recorded.push({ delivery, result: message.result });
+        else {
+          sending.push(delivery);
+          messages.push(message);
+        }
+      } catch (error) {
+        recorded.push(...crashed([delivery], error));
       }
-      const subscriber = context.subscribers.get(delivery.subscriber_id);
-      const site = subscriber && context.sites.get(subscriber.site_id);
-      const notification = context.notifications.get(delivery.notification_id);
-      if (!subscriber || !site || !notification) {
-        const result = {
-          kind: 'failed',
-          reason: 'subscriber no longer exists',
-          requested,
-        } as const;
-        recorded.push({ delivery, result });
-        continue;
-      }
-      const campaign = context.campaigns.get(delivery.campaign_id);
-      if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
-        recorded.push({ delivery, result: { kind: 'capped', requested: false } });
-        continue;
-      }
-      sending.push(delivery);
-      messages.push({
-        subscription: {
-          endpoint: subscriber.endpoint,
-          keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
-        },
-        payload: payloadFor(notification.content, delivery.id),
-        vapid: {
-          subject: site.vapidSubject,
-          publicKey: site.vapidPublicKey,
-          privateKey: site.vapidPrivateKey,
-        },
-        expiresAt: delivery.expires_at,
-        sendBy: delivery.lease_until ?? now + options.leaseMs,
-        urgency: notification.urgency,
-        topic: notification.topic,
-      });
     }
     const sent = await sender.sendMany(messages);
     const answeredAt = clock();
@@ -133,7 +120,81 @@ export function createDeliveryWorker(deps: {
       });
       if (outcome) recorded.push({ delivery, result: outcome });
     });
-    await store.deliveries.record(recorded, clock(), store.campaigns.incrementStats);
+    try {
+      await store.deliveries.record(recorded, clock(), store.campaigns.incrementStats);
+    } catch (error) {
+      deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
+      await recordEach(recorded);
+    }
+  }
+
+  function crashed(deliveries: DeliveryRow[], error: unknown): Recorded[] {
+    deps.log?.(`delivery ${deliveries.map((d) => d.id).join(', ')} failed: ${error}`);
+    return deliveries.map((delivery) => ({
+      delivery,
+      result: afterCrash(error, delivery, { now: clock(), policy: options.retryPolicy }),
+    }));
+  }
+
+  /** Records outcomes one at a time, so a row that cannot be written holds back no other. */
+  async function recordEach(results: Recorded[]): Promise<void> {
+    for (const one of results) {
+      try {
+        await store.deliveries.record([one], clock(), store.campaigns.incrementStats);
+      } catch (error) {
+        try {
+          await store.deliveries.record(
+            crashed([one.delivery], error),
+            clock(),
+            store.campaigns.incrementStats,
+          );
+        } catch (again) {
+          // Its lease runs out and a later claim tries again; the others are recorded.
+          deps.log?.(`cannot record delivery ${one.delivery.id}: ${(again as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** The push message for one delivery, or its outcome when no request is to be made. */
+  async function prepare(
+    delivery: DeliveryRow,
+    context: Awaited<ReturnType<typeof loadContext>>,
+    now: number,
+  ): Promise<PushMessage | { result: DeliveryResult }> {
+    const requested = delivery.sent_at !== null;
+    if (now >= delivery.expires_at) return { result: { kind: 'expired', requested } };
+    const subscriber = context.subscribers.get(delivery.subscriber_id);
+    const site = subscriber && context.sites.get(subscriber.site_id);
+    const notification = context.notifications.get(delivery.notification_id);
+    if (!subscriber || !site || !notification) {
+      const result = {
+        kind: 'failed',
+        reason: 'subscriber no longer exists',
+        requested,
+      } as const;
+      return { result };
+    }
+    const campaign = context.campaigns.get(delivery.campaign_id);
+    if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
+      return { result: { kind: 'capped', requested: false } };
+    }
+    return {
+      subscription: {
+        endpoint: subscriber.endpoint,
+        keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
+      },
+      payload: payloadFor(notification.content, delivery.id),
+      vapid: {
+        subject: site.vapidSubject,
+        publicKey: site.vapidPublicKey,
+        privateKey: site.vapidPrivateKey,
+      },
+      expiresAt: delivery.expires_at,
+      sendBy: delivery.lease_until ?? now + options.leaseMs,
+      urgency: notification.urgency,
+      topic: notification.topic,
+    };
   }
 
   return {
