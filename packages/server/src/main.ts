@@ -8,6 +8,7 @@ import { AUDIENCE_MEMBERS_JOB, createMembersJob } from './audiences/members-job.
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.ts';
 import { createWakeSignal } from './delivery/wake-signal.ts';
 import { startLoop, type Loop } from './delivery/workers.ts';
+import { createPrune } from './retention/prune.ts';
 import { startRuns } from './triggers/start-runs.ts';
 import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
@@ -27,7 +28,7 @@ export interface Beckon {
   store: Store;
   app: App;
   engine: DeliveryEngine;
-  /** Delivery, jobs and the evergreen sweeper (what `serve` and `worker` run). */
+  /** Delivery, jobs, the evergreen sweeper and the retention job (what `serve` and `worker` run). */
   startWorkers(): void;
   stopWorkers(): Promise<void>;
   /** Looks for due trigger timers now (tests move the clock). */
@@ -37,6 +38,8 @@ export interface Beckon {
 
 /** Evergreen campaigns are swept this often, and at once after new events. */
 const EVERGREEN_SWEEP_MS = 2_000;
+/** The retention job looks for old rows this often (at once again while it finds many). */
+const PRUNE_EVERY_MS = 60_000;
 
 /**
  * Wires the server from a config: database, store, delivery engine and HTTP app. Nothing
@@ -69,14 +72,16 @@ export async function createBeckon(
       }),
     },
   });
-  const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });
+  const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake(), log });
   const evergreenWake = createWakeSignal();
   const triggerWake = createWakeSignal();
+  const prune = createPrune({ store, clock });
   const triggerWorker = createTriggerWorker({
     store,
     clock,
     leaseMs: config.leaseMs,
     wake: () => engine.wake(),
+    log,
   });
   const app = createApp({
     store,
@@ -115,6 +120,7 @@ export async function createBeckon(
       loops = [
         startLoop(evergreen.sweep, { idleMs: EVERGREEN_SWEEP_MS, wake: evergreenWake, log }),
         startLoop(triggerWorker.runOnce, { idleMs: config.pollMs, wake: triggerWake, log }),
+        startLoop(prune.runOnce, { idleMs: PRUNE_EVERY_MS, wake: createWakeSignal(), log }),
       ];
     },
     wakeTriggers: () => triggerWake.wake(),

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { createFailureBackoff } from '../domain/failure-backoff.ts';
 import { resolveContent } from '../domain/payload.ts';
 import type { Campaign } from '../storage/campaigns.ts';
 import { newId } from '../storage/ids.ts';
@@ -26,8 +27,14 @@ function marks(campaign: Campaign, keys: readonly string[], at: number) {
  * message once, automatically. "Once" is per member (a user, across all its devices);
  * members present when the campaign was attached are recorded as already served.
  */
-export function createEvergreen(deps: { store: Store; clock: () => number; onQueued: () => void }) {
+export function createEvergreen(deps: {
+  store: Store;
+  clock: () => number;
+  onQueued: () => void;
+  log?: (message: string) => void;
+}) {
   const { store, clock } = deps;
+  const failures = createFailureBackoff();
 
   async function newMembers(campaign: Campaign, limit: number) {
     const audienceId = campaign.audience!.audienceId;
@@ -73,84 +80,104 @@ export function createEvergreen(deps: { store: Store; clock: () => number; onQue
       }
     },
 
-    /** Sends to members that joined since the last sweep; true when it found some. */
+    /**
+     * Sends to members that joined since the last sweep; true when it found some. A campaign
+     * that fails (a rule its SQL cannot run, an unreadable row) is logged and skipped with
+     * backoff; every other campaign, of every workspace, is still swept.
+     */
     async sweep(): Promise<boolean> {
       let found = false;
-      for (const campaign of await store.campaigns.listEvergreen()) {
-        const message = campaign.messages.find((m) => m.id === campaign.audience?.messageId);
-        if (!message) continue;
-        const rows = await newMembers(campaign, PAGE);
-        if (rows.length === 0) continue;
-        found = true;
-        const now = clock();
-        const notificationId = newId('ntf');
-        const expiresAt = now + EVERGREEN_TTL_S * 1000;
-        await store.db.kysely.transaction().execute(async (trx) => {
-          const keys = [...new Set(rows.map((r) => r.member_key))];
-          await trx
-            .insertInto('evergreen_sends')
-            .values(marks(campaign, keys, now))
-            .onConflict((oc) =>
-              oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing(),
-            )
-            .execute();
-          const jobId = await store.jobs.enqueue(
-            {
-              workspaceId: campaign.workspaceId,
-              kind: 'evergreen',
-              payload: { notificationId },
-              runAt: now,
-            },
-            now,
-            trx,
+      for (const { id, workspaceId } of await store.campaigns.listEvergreen()) {
+        if (!failures.due(id, clock())) continue;
+        try {
+          if (await sweepCampaign(workspaceId, id)) found = true;
+          failures.succeeded(id);
+        } catch (error) {
+          const attempts = failures.failed(id, error, clock());
+          deps.log?.(
+            `evergreen campaign ${id} (${workspaceId}) failed ${attempts}× in a row: ${(error as Error).message}`,
           );
-          await store.jobs.finish(
-            jobId,
-            { status: 'succeeded', result: { targeted: rows.length } },
-            now,
-            trx,
-          );
-          await store.notifications.insert(
-            {
-              id: notificationId,
-              workspaceId: campaign.workspaceId,
-              campaignId: campaign.id,
-              messageId: message.id,
-              content: resolveContent(message, undefined),
-              target: { subscriberIds: rows.map((r) => r.id) },
-              ttl: EVERGREEN_TTL_S,
-              urgency: 'normal',
-              topic: null,
-              ignoreCapping: false,
-              sendAt: now,
-              expiresAt,
-              cancelled: false,
-              jobId,
-              createdAt: now,
-            },
-            trx,
-          );
-          await store.deliveries.insertMany(
-            rows.map((r) => ({
-              id: newId('dlv'),
-              notificationId,
-              workspaceId: campaign.workspaceId,
-              subscriberId: r.id,
-              siteId: r.site_id,
-              campaignId: campaign.id,
-              messageId: message.id,
-              status: 'queued',
-              nextAttemptAt: now,
-              expiresAt,
-            })),
-            trx,
-          );
-        });
-        deps.onQueued();
+        }
       }
       return found;
     },
+
+    /** Campaigns whose sweep keeps failing (what the log says, for tests and operators). */
+    failing: () => failures.failing(),
   };
+
+  /** Queues the campaign's message for its new members; true when there were some. */
+  async function sweepCampaign(workspaceId: string, id: string): Promise<boolean> {
+    const campaign = await store.campaigns.get(workspaceId, id);
+    const message = campaign?.messages.find((m) => m.id === campaign.audience?.messageId);
+    if (!campaign || !message) return false;
+    const rows = await newMembers(campaign, PAGE);
+    if (rows.length === 0) return false;
+    const now = clock();
+    const notificationId = newId('ntf');
+    const expiresAt = now + EVERGREEN_TTL_S * 1000;
+    await store.db.kysely.transaction().execute(async (trx) => {
+      const keys = [...new Set(rows.map((r) => r.member_key))];
+      await trx
+        .insertInto('evergreen_sends')
+        .values(marks(campaign, keys, now))
+        .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing())
+        .execute();
+      const jobId = await store.jobs.enqueue(
+        {
+          workspaceId: campaign.workspaceId,
+          kind: 'evergreen',
+          payload: { notificationId },
+          runAt: now,
+        },
+        now,
+        trx,
+      );
+      await store.jobs.finish(
+        jobId,
+        { status: 'succeeded', result: { targeted: rows.length } },
+        now,
+        trx,
+      );
+      await store.notifications.insert(
+        {
+          id: notificationId,
+          workspaceId: campaign.workspaceId,
+          campaignId: campaign.id,
+          messageId: message.id,
+          content: resolveContent(message, undefined),
+          target: { subscriberIds: rows.map((r) => r.id) },
+          ttl: EVERGREEN_TTL_S,
+          urgency: 'normal',
+          topic: null,
+          ignoreCapping: false,
+          sendAt: now,
+          expiresAt,
+          cancelled: false,
+          jobId,
+          createdAt: now,
+        },
+        trx,
+      );
+      await store.deliveries.insertMany(
+        rows.map((r) => ({
+          id: newId('dlv'),
+          notificationId,
+          workspaceId: campaign.workspaceId,
+          subscriberId: r.id,
+          siteId: r.site_id,
+          campaignId: campaign.id,
+          messageId: message.id,
+          status: 'queued',
+          nextAttemptAt: now,
+          expiresAt,
+        })),
+        trx,
+      );
+    });
+    deps.onQueued();
+    return true;
+  }
 }
 
 export type Evergreen = ReturnType<typeof createEvergreen>;

@@ -4,7 +4,7 @@ import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { Capping } from '../storage/sites.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
-import { deliveryResult } from './outcome.ts';
+import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
 import { triggerStats } from './trigger-feedback.ts';
 import type { PushMessage, PushSender } from './push-sender.ts';
@@ -22,6 +22,8 @@ export interface DeliveryWorkerOptions {
 }
 
 type Recorded = { delivery: DeliveryRow; result: DeliveryResult };
+type PayloadOf = Awaited<ReturnType<typeof renderForDelivery>>;
+type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
  * Claims due deliveries a batch at a time, sends them and records what happened, one batch
@@ -38,6 +40,8 @@ export function createDeliveryWorker(deps: {
   const slots = createLimiter(options.batchesInFlight);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+
+  type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
   async function loadContext(batch: DeliveryRow[]) {
     const subscribers = await store.subscribers.getMany(unique(batch.map((d) => d.subscriber_id)));
@@ -77,64 +81,41 @@ export function createDeliveryWorker(deps: {
     return store.capping.reserve(delivery.subscriber_id, delivery.campaign_id, rules, now);
   }
 
+  /**
+   * Sends a batch. One delivery that cannot be loaded, prepared or recorded fails alone
+   * (afterCrash: backoff, then `failed` with its error); the rest of the batch, whatever
+   * workspace it belongs to, goes on.
+   */
   async function deliver(batch: DeliveryRow[]): Promise<void> {
-    const context = await loadContext(batch);
-    const payloadOf = await renderForDelivery(
-      store,
-      batch,
-      context.notifications,
-      context.subscribers,
-    );
+    let context: Awaited<ReturnType<typeof loadContext>>;
+    let payloadOf: PayloadOf;
+    try {
+      context = await loadContext(batch);
+      payloadOf = await renderForDelivery(store, batch, context.notifications, context.subscribers);
+    } catch (error) {
+      if (batch.length > 1) {
+        // Find the row that cannot be read: each delivery on its own (nothing was sent yet).
+        for (const delivery of batch) await deliver([delivery]);
+        return;
+      }
+      await recordEach(crashed(batch, error));
+      return;
+    }
     const now = clock();
     const recorded: Recorded[] = [];
     const sending: DeliveryRow[] = [];
     const messages: PushMessage[] = [];
     for (const delivery of batch) {
-      const requested = delivery.sent_at !== null;
-      if (now >= delivery.expires_at) {
-        recorded.push({ delivery, result: { kind: 'expired', requested } });
-        continue;
+      try {
+        const message = await prepare(delivery, context, payloadOf, now);
+        if ('result' in message) recorded.push({ delivery, result: message.result });
+        else {
+          sending.push(delivery);
+          messages.push(message);
+        }
+      } catch (error) {
+        recorded.push(...crashed([delivery], error));
       }
-      const subscriber = context.subscribers.get(delivery.subscriber_id);
-      const site = subscriber && context.sites.get(subscriber.site_id);
-      const notification = context.notifications.get(delivery.notification_id);
-      if (!subscriber || !site || !notification) {
-        const result = {
-          kind: 'failed',
-          reason: 'subscriber no longer exists',
-          requested,
-        } as const;
-        recorded.push({ delivery, result });
-        continue;
-      }
-      // Rendered before caps are taken, so a send that cannot go takes no cap slot.
-      const payload = payloadOf(delivery, notification, subscriber, site.origins);
-      if (!payload.ok) {
-        recorded.push({ delivery, result: { kind: 'failed', reason: payload.reason, requested } });
-        continue;
-      }
-      const campaign = context.campaigns.get(delivery.campaign_id);
-      if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
-        recorded.push({ delivery, result: { kind: 'capped', requested: false } });
-        continue;
-      }
-      sending.push(delivery);
-      messages.push({
-        subscription: {
-          endpoint: subscriber.endpoint,
-          keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
-        },
-        payload: payload.payload,
-        vapid: {
-          subject: site.vapidSubject,
-          publicKey: site.vapidPublicKey,
-          privateKey: site.vapidPrivateKey,
-        },
-        expiresAt: delivery.expires_at,
-        sendBy: delivery.lease_until ?? now + options.leaseMs,
-        urgency: notification.urgency,
-        topic: notification.topic,
-      });
     }
     const sent = await sender.sendMany(messages);
     const answeredAt = clock();
@@ -146,11 +127,95 @@ export function createDeliveryWorker(deps: {
       });
       if (outcome) recorded.push({ delivery, result: outcome });
     });
-    const triggerIncrements = triggerStats(recorded, context.notifications);
-    await store.deliveries.record(recorded, clock(), async (increments, trx) => {
+    try {
+      await store.deliveries.record(recorded, clock(), statsFor(recorded, context));
+    } catch (error) {
+      deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
+      await recordEach(recorded, context);
+    }
+  }
+
+  function crashed(deliveries: DeliveryRow[], error: unknown): Recorded[] {
+    deps.log?.(`delivery ${deliveries.map((d) => d.id).join(', ')} failed: ${error}`);
+    return deliveries.map((delivery) => ({
+      delivery,
+      result: afterCrash(error, delivery, { now: clock(), policy: options.retryPolicy }),
+    }));
+  }
+
+  /** Records outcomes one at a time, so a row that cannot be written holds back no other. */
+  async function recordEach(results: Recorded[], context?: BatchContext): Promise<void> {
+    for (const one of results) {
+      try {
+        await store.deliveries.record([one], clock(), statsFor([one], context));
+      } catch (error) {
+        try {
+          await store.deliveries.record(
+            crashed([one.delivery], error),
+            clock(),
+            store.campaigns.incrementStats,
+          );
+        } catch (again) {
+          // Its lease runs out and a later claim tries again; the others are recorded.
+          deps.log?.(`cannot record delivery ${one.delivery.id}: ${(again as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** Campaign counters, plus trigger counters (sent / capped) for trigger notifications. */
+  function statsFor(rows: Recorded[], context: BatchContext | undefined): RecordStats {
+    if (!context) return store.campaigns.incrementStats;
+    const triggerIncrements = triggerStats(rows, context.notifications);
+    return async (increments, trx) => {
       await store.campaigns.incrementStats(increments, trx);
       await store.triggers.addStats(triggerIncrements, trx);
-    });
+    };
+  }
+
+  /** The push message for one delivery, or its outcome when no request is to be made. */
+  async function prepare(
+    delivery: DeliveryRow,
+    context: BatchContext,
+    payloadOf: PayloadOf,
+    now: number,
+  ): Promise<PushMessage | { result: DeliveryResult }> {
+    const requested = delivery.sent_at !== null;
+    if (now >= delivery.expires_at) return { result: { kind: 'expired', requested } };
+    const subscriber = context.subscribers.get(delivery.subscriber_id);
+    const site = subscriber && context.sites.get(subscriber.site_id);
+    const notification = context.notifications.get(delivery.notification_id);
+    if (!subscriber || !site || !notification) {
+      const result = {
+        kind: 'failed',
+        reason: 'subscriber no longer exists',
+        requested,
+      } as const;
+      return { result };
+    }
+    // Rendered before caps are taken, so a send that cannot go takes no cap slot.
+    const payload = payloadOf(delivery, notification, subscriber, site.origins);
+    if (!payload.ok) return { result: { kind: 'failed', reason: payload.reason, requested } };
+    const campaign = context.campaigns.get(delivery.campaign_id);
+    if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
+      return { result: { kind: 'capped', requested: false } };
+    }
+    return {
+      subscription: {
+        endpoint: subscriber.endpoint,
+        keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
+      },
+      payload: payload.payload,
+      vapid: {
+        subject: site.vapidSubject,
+        publicKey: site.vapidPublicKey,
+        privateKey: site.vapidPrivateKey,
+      },
+      expiresAt: delivery.expires_at,
+      sendBy: delivery.lease_until ?? now + options.leaseMs,
+      urgency: notification.urgency,
+      topic: notification.topic,
+    };
   }
 
   return {

@@ -25,6 +25,12 @@ export function createJobRunner(deps: {
       const job = await store.jobs.claim(clock(), deps.leaseMs);
       if (!job) return false;
       const handler = deps.handlers[job.kind];
+      if (job.attempts > maxAttempts) {
+        // Claimed again and again without an answer: its worker dies on it (a lease ran out).
+        const error = job.error ?? `no worker finished it in ${maxAttempts} attempts`;
+        await store.jobs.finish(job.id, { status: 'failed', error }, clock());
+        return true;
+      }
       try {
         if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
         const result = await handler(job);
@@ -35,7 +41,7 @@ export function createJobRunner(deps: {
         if (!handler || job.attempts >= maxAttempts) {
           await store.jobs.finish(job.id, { status: 'failed', error: message }, clock());
         } else {
-          await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock());
+          await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock(), message);
         }
       }
       return true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryResult } from './outcome.ts';
+import { afterCrash, deliveryResult, MAX_CRASH_ATTEMPTS } from './outcome.ts';
 
 const now = 1_000_000;
 const delivery = { attempts: 1, expires_at: now + 60_000, sent_at: null };
@@ -57,5 +57,33 @@ describe('what a send means for the delivery record', () => {
       reason: 'cannot encrypt for this subscription: bad point',
       requested: false,
     });
+  });
+});
+
+describe('a delivery whose own preparation or send threw', () => {
+  it('retries it alone with backoff, without counting a push request', () => {
+    expect(afterCrash(new Error('bad row'), delivery, ctx)).toEqual({
+      kind: 'retry',
+      at: now + 1_000,
+      reason: 'error: bad row',
+      requested: false,
+    });
+    expect(deliveryResult({ kind: 'crashed', error: new Error('x') }, delivery, ctx)).toMatchObject(
+      { kind: 'retry', requested: false },
+    );
+  });
+
+  it('fails it with the error after MAX_CRASH_ATTEMPTS claims', () => {
+    const worn = { ...delivery, attempts: MAX_CRASH_ATTEMPTS };
+    expect(afterCrash(new Error('bad row'), worn, ctx)).toEqual({
+      kind: 'failed',
+      reason: 'error: bad row',
+      requested: false,
+    });
+  });
+
+  it('expires it when the retry would come after the TTL', () => {
+    const late = { ...delivery, expires_at: now + 10 };
+    expect(afterCrash('boom', late, ctx)).toEqual({ kind: 'expired', requested: false });
   });
 });

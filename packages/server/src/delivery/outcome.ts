@@ -1,5 +1,7 @@
 import {
+  backoffDelay,
   classifyPushAnswer,
+  DEFAULT_RETRY_POLICY,
   retryAfterNetworkError,
   type PushOutcome,
   type RetryPolicy,
@@ -33,6 +35,8 @@ export function deliveryResult(
         reason: `cannot encrypt for this subscription: ${sent.reason}`,
         requested: requestedBefore,
       };
+    case 'crashed':
+      return afterCrash(sent.error, delivery, ctx);
     case 'unreachable':
       outcome = retryAfterNetworkError(sent.error, attemptCtx);
       break;
@@ -57,4 +61,27 @@ export function deliveryResult(
         ? { kind: 'expired', requested: true }
         : { kind: 'retry', at: outcome.at, reason: outcome.reason };
   }
+}
+
+/** Claims after which a delivery whose own preparation or send keeps throwing is failed. */
+export const MAX_CRASH_ATTEMPTS = 5;
+
+/**
+ * A delivery whose preparation or send threw (a bug, a corrupt row — not a push-service
+ * answer): it alone is retried with backoff, and failed with the error after
+ * MAX_CRASH_ATTEMPTS claims, so it never holds back its batch or retries forever.
+ *
+ * @example afterCrash(new Error('bad row'), delivery, { now }) // { kind: 'retry', … }
+ */
+export function afterCrash(
+  error: unknown,
+  delivery: Pick<DeliveryRow, 'attempts' | 'expires_at' | 'sent_at'>,
+  ctx: { now: number; policy?: RetryPolicy | undefined },
+): DeliveryResult {
+  const reason = `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  const requested = delivery.sent_at !== null;
+  if (delivery.attempts >= MAX_CRASH_ATTEMPTS) return { kind: 'failed', reason, requested };
+  const at = ctx.now + backoffDelay(delivery.attempts, ctx.policy ?? DEFAULT_RETRY_POLICY);
+  if (at >= delivery.expires_at) return { kind: 'expired', requested };
+  return { kind: 'retry', at, reason, requested };
 }

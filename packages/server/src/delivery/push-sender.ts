@@ -23,7 +23,9 @@ export type SendResult =
   | { kind: 'unreachable'; error: Error }
   | { kind: 'expired' }
   | { kind: 'late' }
-  | { kind: 'unencryptable'; reason: string };
+  | { kind: 'unencryptable'; reason: string }
+  /** Preparing or sending this one message threw (a bug or a corrupt row): it alone fails. */
+  | { kind: 'crashed'; error: Error };
 
 /** Messages per encryption job: big enough to amortise the thread hop, small enough to overlap. */
 const ENCRYPT_CHUNK = 32;
@@ -98,7 +100,8 @@ export function createPushSender(deps: {
             // A crashed encryption thread: try again later, like a network error.
             (error: Error): SendResult => ({ kind: 'unreachable', error }),
           );
-          results.push(result);
+          // One message that throws must not reject the whole batch's results.
+          results.push(result.catch((error: Error): SendResult => ({ kind: 'crashed', error })));
         });
       }
       return Promise.all(results);

@@ -26,7 +26,8 @@ export type ParsedRule =
   | { kind: 'category'; ids: string[] }
   | { kind: 'site'; ids: string[] }
   | { kind: 'subscribedBetween'; from?: number; to?: number }
-  | { kind: 'inAudience'; id: string };
+  /** `path`: where the rule names it, so a missing audience is reported there. */
+  | { kind: 'inAudience'; id: string; path?: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,7 +37,7 @@ const UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|\+00:00)$/;
 function stringList(value: unknown, path: string): string[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
-    throw new InvalidRuleError(`${path} must be an id or a non-empty list of ids`);
+    throw new InvalidRuleError('must be an id or a non-empty list of ids', path);
   }
   return list as string[];
 }
@@ -44,14 +45,14 @@ function stringList(value: unknown, path: string): string[] {
 function timestamp(value: unknown, path: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !UTC.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidRuleError(`${path} must be an ISO-8601 UTC timestamp`);
+    throw new InvalidRuleError('must be an ISO-8601 UTC timestamp', path);
   }
   return Date.parse(value);
 }
 
 /** Parses a rule or throws an Error naming the bad part (the API answers 400 with it). */
 export function parseRule(rule: unknown, path = 'rule'): ParsedRule {
-  if (!isObject(rule)) throw new InvalidRuleError(`${path} must be an object`);
+  if (!isObject(rule)) throw new InvalidRuleError('must be an object', path);
   const parts: ParsedRule[] = [];
   for (const [key, value] of Object.entries(rule)) {
     const at = `${path}.${key}`;
@@ -59,7 +60,7 @@ export function parseRule(rule: unknown, path = 'rule'): ParsedRule {
       case 'all':
       case 'any':
         if (!Array.isArray(value) || value.length === 0)
-          throw new InvalidRuleError(`${at} must be a non-empty array`);
+          throw new InvalidRuleError('must be a non-empty array', at);
         parts.push({ kind: key, of: value.map((r, i) => parseRule(r, `${at}.${i}`)) });
         break;
       case 'not':
@@ -77,7 +78,7 @@ export function parseRule(rule: unknown, path = 'rule'): ParsedRule {
         break;
       case 'subscribedBetween':
         if (!isObject(value))
-          throw new InvalidRuleError(`${at} must be an object with from and/or to`);
+          throw new InvalidRuleError('must be an object with from and/or to', at);
         parts.push({
           kind: 'subscribedBetween',
           from: timestamp(value.from, `${at}.from`),
@@ -85,36 +86,39 @@ export function parseRule(rule: unknown, path = 'rule'): ParsedRule {
         });
         break;
       case 'inAudience':
-        parts.push({ kind: 'inAudience', id: stringList(value, at)[0] as string });
+        if (typeof value !== 'string' || value.length === 0)
+          throw new InvalidRuleError('must be one audience id (combine several with any/all)', at);
+        parts.push({ kind: 'inAudience', id: value, path: at });
         break;
       default:
         throw new InvalidRuleError(
-          `${at} is not a rule (use event, trait, category, site, subscribedBetween, inAudience, all, any, not)`,
+          'is not a rule (use event, trait, category, site, subscribedBetween, inAudience, all, any, not)',
+          at,
         );
     }
   }
-  if (parts.length === 0) throw new InvalidRuleError(`${path} is empty`);
+  if (parts.length === 0) throw new InvalidRuleError('is empty', path);
   return parts.length === 1 ? (parts[0] as ParsedRule) : { kind: 'all', of: parts };
 }
 
 function parseEvent(value: unknown, at: string): ParsedRule {
   if (!isObject(value) || typeof value.name !== 'string' || value.name.length === 0) {
-    throw new InvalidRuleError(`${at}.name is required`);
+    throw new InvalidRuleError('is required', `${at}.name`);
   }
   let withinMs: number | undefined;
   if (value.within !== undefined) {
     if (typeof value.within !== 'string')
-      throw new InvalidRuleError(`${at}.within must be a duration such as P30D`);
+      throw new InvalidRuleError('must be a duration such as P30D', `${at}.within`);
     try {
       withinMs = parseDuration(value.within);
     } catch (error) {
-      throw new InvalidRuleError(`${at}.within: ${(error as Error).message}`);
+      throw new InvalidRuleError((error as Error).message, `${at}.within`);
     }
   }
   const count: Array<{ op: CountOp; n: number }> = [];
   if (value.count !== undefined) {
     if (!isObject(value.count))
-      throw new InvalidRuleError(`${at}.count must be an object such as { "gte": 2 }`);
+      throw new InvalidRuleError('must be an object such as { "gte": 2 }', `${at}.count`);
     for (const [op, n] of Object.entries(value.count)) {
       if (
         !['gte', 'gt', 'lte', 'lt', 'eq'].includes(op) ||
@@ -123,7 +127,8 @@ function parseEvent(value: unknown, at: string): ParsedRule {
         n < 0
       ) {
         throw new InvalidRuleError(
-          `${at}.count.${op} must be one of gte gt lte lt eq with a whole number`,
+          'must be one of gte gt lte lt eq with a whole number',
+          `${at}.count.${op}`,
         );
       }
       count.push({ op: op as CountOp, n });
@@ -149,6 +154,21 @@ export function referencedAudiences(rule: ParsedRule): string[] {
       return referencedAudiences(rule.of);
     case 'inAudience':
       return [rule.id];
+    default:
+      return [];
+  }
+}
+
+/** Every `inAudience` of a rule with where it appears (for 400s naming the exact path). */
+export function audienceReferences(rule: ParsedRule): Array<{ id: string; path: string }> {
+  switch (rule.kind) {
+    case 'all':
+    case 'any':
+      return rule.of.flatMap(audienceReferences);
+    case 'not':
+      return audienceReferences(rule.of);
+    case 'inAudience':
+      return [{ id: rule.id, path: rule.path ?? 'rule.inAudience' }];
     default:
       return [];
   }

@@ -6,8 +6,23 @@
  *   { "value": { "gt": 5 } }                   eq ne gt gte lt lte in contains exists
  *   { "all": [...] } { "any": [...] } { "not": {...} }
  */
-/** A condition, rule or duration that cannot mean anything; the API answers 400 with its message. */
-export class InvalidRuleError extends Error {}
+/**
+ * A condition, rule or duration that cannot mean anything (or that SQL could not run); the
+ * API answers 400 with `errors: [{ path, message: reason }]`.
+ *
+ * @example new InvalidRuleError('must be a string or a number', 'rule.event.where.plan.contains')
+ */
+export class InvalidRuleError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly path = '',
+  ) {
+    super(path ? `${path} ${reason}` : reason);
+  }
+}
+
+/** Values in one `in` list: each becomes a comparison in SQL. */
+export const MAX_IN_VALUES = 1_000;
 
 export type Scalar = string | number | boolean | null;
 
@@ -48,42 +63,83 @@ export type ParsedWhere =
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses a `where` object, or throws an Error naming the bad part (callers turn it into 400). */
+const isScalar = (v: unknown): v is Scalar =>
+  v === null ||
+  typeof v === 'string' ||
+  typeof v === 'boolean' ||
+  (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * The operand each operator can be run with, in memory and in SQL on both dialects; a
+ * wrong one is refused when the rule is saved rather than failing where it is used.
+ */
+function checkOperand(op: Operator, operand: unknown, path: string): void {
+  switch (op) {
+    case 'eq':
+    case 'ne':
+      if (!isScalar(operand))
+        throw new InvalidRuleError('must be a string, a number, true, false or null', path);
+      return;
+    case 'in':
+      checkList(operand, path);
+      return;
+    case 'contains':
+      if (typeof operand !== 'string' && !(typeof operand === 'number' && Number.isFinite(operand)))
+        throw new InvalidRuleError('must be a string or a number', path);
+      return;
+    case 'exists':
+      if (typeof operand !== 'boolean') throw new InvalidRuleError('must be true or false', path);
+      return;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      if (typeof operand !== 'string' && !(typeof operand === 'number' && Number.isFinite(operand)))
+        throw new InvalidRuleError('must be a number or a string (such as a date)', path);
+  }
+}
+
+function checkList(list: unknown, path: string): void {
+  if (!Array.isArray(list)) throw new InvalidRuleError('must be an array', path);
+  if (list.length > MAX_IN_VALUES)
+    throw new InvalidRuleError(`must have at most ${MAX_IN_VALUES} values`, path);
+  const bad = list.findIndex((v) => !isScalar(v));
+  if (bad >= 0)
+    throw new InvalidRuleError('must be a string, a number, true, false or null', `${path}.${bad}`);
+}
+
+/**
+ * Parses a `where` object, or throws an InvalidRuleError naming the exact bad part
+ * (`where.plan.contains`), which callers turn into a 400.
+ */
 export function parseWhere(where: unknown, path = 'where'): ParsedWhere {
-  if (!isPlainObject(where)) throw new InvalidRuleError(`${path} must be an object`);
+  if (!isPlainObject(where)) throw new InvalidRuleError('must be an object', path);
   const parts: ParsedWhere[] = [];
   for (const [key, value] of Object.entries(where)) {
+    const at = `${path}.${key}`;
     if (key === 'all' || key === 'any') {
-      if (!Array.isArray(value)) throw new InvalidRuleError(`${path}.${key} must be an array`);
-      parts.push({ kind: key, of: value.map((w, i) => parseWhere(w, `${path}.${key}.${i}`)) });
+      if (!Array.isArray(value)) throw new InvalidRuleError('must be an array', at);
+      parts.push({ kind: key, of: value.map((w, i) => parseWhere(w, `${at}.${i}`)) });
     } else if (key === 'not') {
-      parts.push({ kind: 'not', of: parseWhere(value, `${path}.not`) });
+      parts.push({ kind: 'not', of: parseWhere(value, at) });
     } else if (isPlainObject(value)) {
       const ops = Object.entries(value);
-      if (ops.length === 0) throw new InvalidRuleError(`${path}.${key} names no operator`);
+      if (ops.length === 0) throw new InvalidRuleError('names no operator', at);
       for (const [op, operand] of ops) {
         if (!(OPERATORS as readonly string[]).includes(op)) {
           throw new InvalidRuleError(
-            `${path}.${key}: unknown operator ${op} (use ${OPERATORS.join(', ')})`,
+            `is an unknown operator ${op} (use ${OPERATORS.join(', ')})`,
+            `${at}.${op}`,
           );
         }
-        if (op === 'in' && !Array.isArray(operand))
-          throw new InvalidRuleError(`${path}.${key}.in must be an array`);
-        if (op === 'exists' && typeof operand !== 'boolean') {
-          throw new InvalidRuleError(`${path}.${key}.exists must be true or false`);
-        }
-        if (
-          ['gt', 'gte', 'lt', 'lte'].includes(op) &&
-          typeof operand !== 'number' &&
-          typeof operand !== 'string'
-        ) {
-          throw new InvalidRuleError(`${path}.${key}.${op} must be a number or a string`);
-        }
+        checkOperand(op as Operator, operand, `${at}.${op}`);
         parts.push({ kind: 'test', test: { property: key, op: op as Operator, value: operand } });
       }
     } else if (Array.isArray(value)) {
+      checkList(value, at);
       parts.push({ kind: 'test', test: { property: key, op: 'in', value } });
     } else {
+      if (!isScalar(value)) throw new InvalidRuleError('must be a finite number', at);
       parts.push({ kind: 'test', test: { property: key, op: 'eq', value } });
     }
   }

@@ -11,7 +11,7 @@ export function parseDuration(text: string): number {
   const m = DURATION.exec(text);
   if (!m || text === 'P' || text.endsWith('T')) {
     throw new InvalidRuleError(
-      `${text} is not an ISO-8601 duration such as PT1H or P30D (years and months are not allowed)`,
+      `${JSON.stringify(text).slice(0, 60)} is not an ISO-8601 duration such as PT1H or P30D (years and months are not allowed)`,
     );
   }
   const [, w, d, h, min, s] = m.map((part) => (part === undefined ? 0 : Number(part)));

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { findLoop, mayReenter, type TriggerDefinition } from './trigger.ts';
+import {
+  findLoop,
+  MAX_RUN_ATTEMPTS,
+  mayReenter,
+  runRetryAt,
+  type TriggerDefinition,
+} from './trigger.ts';
 
 const entered = (audienceId: string) => ({ event: 'Audience Entered', where: { audienceId } });
 
@@ -47,5 +53,14 @@ describe('mayReenter', () => {
     expect(mayReenter({ afterDays: 7 }, 0, 6 * day)).toBe(false);
     expect(mayReenter({ afterDays: 7 }, 0, 7 * day)).toBe(true);
     expect(mayReenter(null, 0, 1)).toBe(true);
+  });
+});
+
+describe('a trigger run whose step throws', () => {
+  it('retries with doubling backoff, then gives up after MAX_RUN_ATTEMPTS', () => {
+    expect(runRetryAt(1, 0)).toBe(1_000);
+    expect(runRetryAt(2, 0)).toBe(2_000);
+    expect(runRetryAt(MAX_RUN_ATTEMPTS - 1, 0)).toBe(2 ** (MAX_RUN_ATTEMPTS - 2) * 1_000);
+    expect(runRetryAt(MAX_RUN_ATTEMPTS, 0)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidRuleError, parseWhere, type ParsedWhere } from './conditions.ts';
 import { parseDuration } from './duration.ts';
 import type { ContentOverride } from './payload.ts';
+import { backoffDelay, type RetryPolicy } from './push-response.ts';
 
 /** The synthetic events audience moves emit, so other triggers can watch audiences. */
 export const AUDIENCE_ENTERED = 'Audience Entered';
@@ -37,7 +38,7 @@ export function checkDefinition(def: TriggerDefinition): { where?: ParsedWhere }
       try {
         parseDuration(step.wait);
       } catch (error) {
-        throw new InvalidRuleError(`steps.${i}.wait: ${(error as Error).message}`);
+        throw new InvalidRuleError((error as Error).message, `steps.${i}.wait`);
       }
     }
     if ('unless' in step && step.unless.where)
@@ -113,4 +114,19 @@ export function mayReenter(
   if (reentry.once) return false;
   if (reentry.afterDays !== undefined) return now - lastStartedAt >= reentry.afterDays * 86_400_000;
   return true;
+}
+
+/** A run whose steps throw this many claims in a row ends `failed` instead of retrying. */
+export const MAX_RUN_ATTEMPTS = 5;
+const RUN_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 10 * 60_000 };
+
+/**
+ * When a failed run tries again (exponential backoff), or null when it has had its
+ * attempts and ends `failed`.
+ *
+ * @example runRetryAt(1, now) // now + 1 s; runRetryAt(MAX_RUN_ATTEMPTS, now) // null
+ */
+export function runRetryAt(attempts: number, now: number): number | null {
+  if (attempts >= MAX_RUN_ATTEMPTS) return null;
+  return now + backoffDelay(attempts, RUN_RETRY);
 }

@@ -6,6 +6,7 @@ import {
 } from './routes/audiences.ts';
 import { triggerPatchSchema, triggerSchema } from './routes/triggers.ts';
 import { putUserSchema } from './routes/users.ts';
+import { organizationPatchSchema } from './routes/workspace.ts';
 import * as schemas from './schemas.ts';
 import {
   segmentBatchSchema,
@@ -76,6 +77,14 @@ const OPERATIONS: Operation[] = [
     path: '/v1/organization',
     summary: 'Workspace, its sites and features',
     auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'patch',
+    path: '/v1/organization',
+    summary: 'Workspace settings: retention {eventsDays, deliveriesDays, jobsDays}',
+    auth: 'apiKey',
+    body: organizationPatchSchema,
     success: 200,
   },
   {

@@ -97,14 +97,18 @@ export function createCampaignStore(db: Kysely<Database>) {
       return row && toCampaign(row);
     },
 
-    /** Campaigns attached to an audience (evergreen), across workspaces, for the sweeper. */
-    async listEvergreen(): Promise<Campaign[]> {
+    /**
+     * Campaigns attached to an audience (evergreen), across workspaces, for the sweeper: ids
+     * only, so one unreadable row is found (and isolated) when that campaign is loaded.
+     */
+    async listEvergreen(): Promise<Array<{ id: string; workspaceId: string }>> {
       const rows = await db
         .selectFrom('campaigns')
-        .selectAll()
+        .select(['id', 'workspace_id'])
         .where('audience_id', 'is not', null)
+        .orderBy('id')
         .execute();
-      return rows.map(toCampaign);
+      return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
     },
 
     async getMany(ids: readonly string[]): Promise<Campaign[]> {

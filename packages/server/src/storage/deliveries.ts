@@ -26,7 +26,8 @@ export type DeliveryResult =
   | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
   | { kind: 'expired'; requested: boolean }
   | { kind: 'capped'; requested: false }
-  | { kind: 'retry'; at: number; reason: string };
+  /** `requested: false`: no push request was made (the worker failed before sending). */
+  | { kind: 'retry'; at: number; reason: string; requested?: boolean };
 
 export interface NotificationCounts {
   targeted: number;
@@ -195,7 +196,7 @@ export function planRecord(
   const stats = new Map<string, StatIncrement & { counts: DeliveryStatCounts }>();
   const goneSubscribers: string[] = [];
   for (const { delivery, result } of results) {
-    const requested = result.kind === 'retry' || result.requested;
+    const requested = result.kind === 'retry' ? result.requested !== false : result.requested;
     let set: Updateable<DeliveryTable>;
     if (result.kind === 'retry') {
       set = { lease_until: null, next_attempt_at: result.at, last_error: result.reason };

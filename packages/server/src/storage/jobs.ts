@@ -138,11 +138,17 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
         .execute();
     },
 
-    /** Gives a claimed job back to the queue to run again at `runAt`. */
-    async release(id: string, runAt: number, now: number): Promise<void> {
+    /** Gives a claimed job back to the queue to run again at `runAt`, with its last error. */
+    async release(id: string, runAt: number, now: number, error?: string): Promise<void> {
       await db
         .updateTable('jobs')
-        .set({ status: 'queued', run_at: runAt, lease_until: null, updated_at: now })
+        .set({
+          status: 'queued',
+          run_at: runAt,
+          lease_until: null,
+          updated_at: now,
+          ...(error !== undefined && { error: error.slice(0, 1000) }),
+        })
         .where('id', '=', id)
         .execute();
     },

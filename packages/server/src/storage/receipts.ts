@@ -7,6 +7,21 @@ import type { DeliveryRow } from './deliveries.ts';
 export function createReceiptStore(db: Kysely<Database>) {
   return {
     /**
+     * When the delivery came to exist, as near as the rows tell: deliveries are written by
+     * the fan-out, at or after their notification's creation and send time. Without its
+     * notification, the first push request (or `fallback`).
+     */
+    async deliveryCreatedAt(delivery: DeliveryRow, fallback: number): Promise<number> {
+      const row = await db
+        .selectFrom('notifications')
+        .select(['created_at', 'send_at'])
+        .where('id', '=', delivery.notification_id)
+        .executeTakeFirst();
+      if (!row) return delivery.sent_at ?? fallback;
+      return Math.max(Number(row.created_at), Number(row.send_at));
+    },
+
+    /**
      * Records one receipt per (delivery, kind); a repeat (a worker retrying after a lost
      * answer) changes nothing. Returns whether it was new.
      */

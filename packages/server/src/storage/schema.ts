@@ -62,7 +62,8 @@ export interface TriggerTable {
   updated_at: number;
 }
 
-export type RunStatus = 'waiting' | 'done' | 'cancelled' | 'stopped';
+/** `failed`: a step kept throwing; `last_error` says why (after MAX_RUN_ATTEMPTS). */
+export type RunStatus = 'waiting' | 'done' | 'cancelled' | 'stopped' | 'failed';
 
 export interface TriggerRunTable {
   id: string;
@@ -78,6 +79,9 @@ export interface TriggerRunTable {
   status: RunStatus;
   wake_at: number;
   lease_until: number | null;
+  /** Claims since the run last made progress; reset when it moves on. */
+  attempts: Generated<number>;
+  last_error: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -126,6 +130,8 @@ export interface WorkspaceTable {
   id: string;
   name: string;
   created_at: number;
+  /** JSON `{ eventsDays?, deliveriesDays?, jobsDays? }`; null or a missing key: the default. */
+  retention: string | null;
 }
 
 export interface ApiKeyTable {

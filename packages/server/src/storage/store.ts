@@ -8,6 +8,7 @@ import { createIdempotencyStore } from './idempotency.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
+import { createRetentionStore } from './retention.ts';
 import { createSiteStore } from './sites.ts';
 import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
@@ -39,6 +40,7 @@ export function createStore(db: Db) {
     targeting: createTargeting(kysely, audiences),
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
+    retention: createRetentionStore(kysely, dialect),
   };
 }
 

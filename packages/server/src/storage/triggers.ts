@@ -223,7 +223,15 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
     async startRun(
       run: Omit<
         TriggerRun,
-        'id' | 'status' | 'lease_until' | 'created_at' | 'updated_at' | 'step' | 'wake_at'
+        | 'id'
+        | 'status'
+        | 'lease_until'
+        | 'created_at'
+        | 'updated_at'
+        | 'step'
+        | 'wake_at'
+        | 'attempts'
+        | 'last_error'
       >,
       now: number,
       trx: Kysely<Database> = db,
@@ -245,7 +253,11 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
       return id;
     },
 
-    /** Claims due runs with a lease (several workers never run the same step at once). */
+    /**
+     * Claims due runs with a lease (several workers never run the same step at once). Each
+     * claim counts as an attempt until the run moves on, so a run that kills its worker
+     * every time is still given up after a few claims.
+     */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<TriggerRun[]> {
       let due = db
         .selectFrom('trigger_runs')
@@ -258,7 +270,7 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       return db
         .updateTable('trigger_runs')
-        .set({ lease_until: now + leaseMs })
+        .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
         .where('id', 'in', due)
         .returningAll()
         .execute();
@@ -278,7 +290,33 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
           status: to.status,
           wake_at: to.wakeAt,
           lease_until: null,
+          // Progress: the next failure starts a fresh count.
+          attempts: 0,
+          last_error: null,
           updated_at: now,
+        })
+        .where('id', '=', runId)
+        .execute();
+    },
+
+    /**
+     * Records a failed attempt on the run alone: it waits until `retryAt` to try again, or
+     * ends `failed` (`retryAt` null). Its step and the other runs of the batch are untouched.
+     */
+    async recordFailure(
+      runId: string,
+      failure: { error: string; retryAt: number | null },
+      now: number,
+    ): Promise<void> {
+      await db
+        .updateTable('trigger_runs')
+        .set({
+          last_error: failure.error.slice(0, 1000),
+          lease_until: null,
+          updated_at: now,
+          ...(failure.retryAt === null
+            ? { status: 'failed' }
+            : { status: 'waiting', wake_at: failure.retryAt }),
         })
         .where('id', '=', runId)
         .execute();

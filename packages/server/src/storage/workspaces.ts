@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { retentionOf, type Retention } from '../domain/retention.ts';
 import { hashSecret, newId, newSecret } from './ids.ts';
+import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
 
 export interface Workspace {
@@ -41,6 +43,47 @@ export function createWorkspaceStore(db: Kysely<Database>) {
         .where('api_keys.key_hash', '=', hashSecret(apiKey))
         .executeTakeFirst();
       return row && { id: row.id, name: row.name, createdAt: row.created_at };
+    },
+
+    /** The workspace's retention, defaults filled in. */
+    async retention(id: string): Promise<Retention> {
+      const row = await db
+        .selectFrom('workspaces')
+        .select('retention')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return retentionOf(fromJson(row?.retention, null));
+    },
+
+    async setRetention(id: string, retention: Retention): Promise<void> {
+      await db
+        .updateTable('workspaces')
+        .set({ retention: toJson(retention) })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** A page of workspaces with their retention, for the prune job (`after`: a cursor). */
+    async retentionPage(
+      after: string,
+      limit: number,
+    ): Promise<Array<{ id: string; retention: Retention }>> {
+      const rows = await db
+        .selectFrom('workspaces')
+        .select(['id', 'retention'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      // A row whose settings cannot be read keeps the defaults rather than stopping pruning.
+      const read = (text: string | null) => {
+        try {
+          return retentionOf(fromJson(text, null));
+        } catch {
+          return retentionOf(null);
+        }
+      };
+      return rows.map((r) => ({ id: r.id, retention: read(r.retention) }));
     },
   };
 }

@@ -24,7 +24,7 @@ export async function startRuns(
     for (const trigger of triggers) {
       const { on } = trigger.definition;
       if (on.event !== event.name) continue;
-      if (on.where && !matches(parseWhere(on.where), event.properties)) continue;
+      if (on.where && !whereMatches(on.where, event.properties)) continue;
       // Nobody to reach: an anonymous visitor without a subscription.
       if (!event.externalId && !event.subscriberId) continue;
       if (chain.includes(trigger.id) || chain.length >= MAX_CHAIN_DEPTH) {
@@ -57,4 +57,13 @@ export async function startRuns(
     }
   }
   return started;
+}
+
+/** A `where` stored before conditions were checked may not parse: that trigger never fires. */
+function whereMatches(where: Record<string, unknown>, properties: Record<string, unknown>) {
+  try {
+    return matches(parseWhere(where), properties);
+  } catch {
+    return false;
+  }
 }

@@ -1,31 +1,54 @@
+import { MAX_RUN_ATTEMPTS, runRetryAt } from '../domain/trigger.ts';
 import type { Store } from '../storage/store.ts';
-import type { Trigger } from '../storage/triggers.ts';
+import type { Trigger, TriggerRun } from '../storage/triggers.ts';
 import { createStepRunner } from './run-steps.ts';
 
 /**
  * Claims runs whose timer is due (or that a dead worker left) and moves them on. Pending
  * timers are rows; nothing is held in memory while they wait, and a restart loses none.
+ * One run's failure is recorded on that run (attempts, last error, backoff, then `failed`):
+ * it never holds back the rest of the batch, whatever workspace they belong to.
  */
 export function createTriggerWorker(deps: {
   store: Store;
   clock: () => number;
   leaseMs: number;
   wake: () => void;
+  log?: (message: string) => void;
 }) {
   const runSteps = createStepRunner(deps);
+
+  async function runOne(run: TriggerRun, triggers: Map<string, Trigger | undefined>) {
+    if (run.attempts > MAX_RUN_ATTEMPTS) {
+      // Claimed again and again without an answer: its worker dies on it (a lease ran out).
+      const error = run.last_error ?? `no worker finished it in ${MAX_RUN_ATTEMPTS} attempts`;
+      await deps.store.triggers.recordFailure(run.id, { error, retryAt: null }, deps.clock());
+      return;
+    }
+    try {
+      if (!triggers.has(run.trigger_id)) {
+        triggers.set(
+          run.trigger_id,
+          await deps.store.triggers.get(run.workspace_id, run.trigger_id),
+        );
+      }
+      await runSteps(triggers.get(run.trigger_id), run);
+    } catch (error) {
+      const message = (error as Error).message || String(error);
+      const retryAt = runRetryAt(run.attempts, deps.clock());
+      deps.log?.(
+        `trigger run ${run.id} (${run.workspace_id}) attempt ${run.attempts} failed` +
+          `${retryAt === null ? ', giving up' : ''}: ${message}`,
+      );
+      await deps.store.triggers.recordFailure(run.id, { error: message, retryAt }, deps.clock());
+    }
+  }
+
   return {
     async runOnce(): Promise<boolean> {
       const runs = await deps.store.triggers.claimDue(deps.clock(), deps.leaseMs, 50);
       const triggers = new Map<string, Trigger | undefined>();
-      for (const run of runs) {
-        if (!triggers.has(run.trigger_id)) {
-          triggers.set(
-            run.trigger_id,
-            await deps.store.triggers.get(run.workspace_id, run.trigger_id),
-          );
-        }
-        await runSteps(triggers.get(run.trigger_id), run);
-      }
+      for (const run of runs) await runOne(run, triggers);
       return runs.length > 0;
     },
   };

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AUDIENCE_MEMBERS_JOB, type MembersJobPayload } from '../../audiences/members-job.ts';
-import { parseRule } from '../../domain/audience-rule.ts';
+import { audienceReferences, parseRule, type ParsedRule } from '../../domain/audience-rule.ts';
 import { InvalidRuleError } from '../../domain/conditions.ts';
 import {
   AudienceCycleError,
@@ -11,7 +11,7 @@ import {
 } from '../../storage/audiences.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso } from '../presenters.ts';
-import { notFound, ProblemError } from '../problem.ts';
+import { notFound, ProblemError, type FieldError } from '../problem.ts';
 import { pageQuerySchema } from '../schemas.ts';
 import { readJson, readQuery } from '../validate.ts';
 
@@ -59,22 +59,48 @@ function audienceJson(a: Audience, size?: { members: number; subscribers: number
   };
 }
 
-/** Turns rule problems into 400s that name the bad part. */
+/** Turns rule problems into 400s that name the exact bad part (`rule.event.where.plan.gt`). */
 async function checkRule(deps: AppDeps, workspaceId: string, id: string | null, rule: unknown) {
+  let parsed: ParsedRule;
   try {
-    const parsed = parseRule(rule);
+    parsed = parseRule(rule);
+  } catch (error) {
+    if (error instanceof InvalidRuleError) throw invalidRule([ruleError(error)]);
+    throw error;
+  }
+  try {
     await deps.store.audiences.validateNesting(workspaceId, id, parsed);
   } catch (error) {
-    const message = (error as Error).message;
-    if (
-      error instanceof InvalidRuleError ||
-      error instanceof AudienceNotFoundError ||
-      error instanceof AudienceCycleError
-    ) {
-      throw new ProblemError(400, 'Invalid request', message, [{ path: 'rule', message }]);
+    if (error instanceof AudienceNotFoundError) {
+      // A missing id and another workspace's id look the same: neither is found here.
+      const refs = audienceReferences(parsed).filter((r) => error.ids.includes(r.id));
+      throw invalidRule(
+        refs.length > 0
+          ? refs.map((r) => ({ path: r.path, message: `no such audience ${r.id}` }))
+          : [{ path: 'rule', message: error.message }],
+      );
+    }
+    if (error instanceof AudienceCycleError)
+      throw invalidRule([{ path: 'rule', message: error.message }]);
+    if (error instanceof InvalidRuleError) {
+      // Not this rule (it parsed): the stored rule of an audience it nests.
+      throw invalidRule([{ path: 'rule', message: `a nested audience: ${error.message}` }]);
     }
     throw error;
   }
+}
+
+function ruleError(error: InvalidRuleError): FieldError {
+  return { path: error.path || 'rule', message: error.reason };
+}
+
+function invalidRule(errors: FieldError[]): ProblemError {
+  return new ProblemError(
+    400,
+    'Invalid request',
+    errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    errors,
+  );
 }
 
 export function audienceRoutes(deps: AppDeps) {

@@ -120,7 +120,8 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
     if (notification.cancelled) status = 'cancelled';
     else if (job?.status === 'failed') status = 'failed';
     else if (job?.status === 'queued' && notification.sendAt > clock()) status = 'scheduled';
-    else if (job?.status !== 'succeeded' || queued > 0) status = 'sending';
+    // No job: the retention job pruned it long after it finished.
+    else if ((job !== undefined && job.status !== 'succeeded') || queued > 0) status = 'sending';
     else status = 'sent';
     return c.json({
       id: notification.id,

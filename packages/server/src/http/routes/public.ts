@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { isAllowedPushEndpoint } from '../../domain/push-endpoints.ts';
+import { clampReceiptAt } from '../../domain/receipt-time.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import {
@@ -108,9 +109,12 @@ export function publicRoutes(deps: AppDeps) {
     const receipt = await readJson(c, receiptSchema);
     const delivery = await store.deliveries.getOnSite(c.get('site').id, receipt.deliveryId);
     if (!delivery) throw notFound('Delivery');
+    const now = clock();
+    const createdAt = await store.receipts.deliveryCreatedAt(delivery, now);
+    const at = clampReceiptAt(receipt.at ?? now, createdAt, now);
     const recorded = await store.receipts.record(
       delivery,
-      { kind: receipt.kind, action: receipt.action ?? null, at: receipt.at ?? clock() },
+      { kind: receipt.kind, action: receipt.action ?? null, at },
       store.campaigns.incrementStats,
     );
     return c.json({ recorded }, 202);

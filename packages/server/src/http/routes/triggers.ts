@@ -75,7 +75,7 @@ export function triggerRoutes({ store, clock }: AppDeps) {
       checkDefinition(def);
     } catch (error) {
       if (error instanceof InvalidRuleError)
-        throw invalid([{ path: 'steps', message: error.message }]);
+        throw invalid([{ path: error.path || 'steps', message: error.reason }]);
       throw error;
     }
     const errors: FieldError[] = [];

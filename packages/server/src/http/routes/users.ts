@@ -21,7 +21,7 @@ export const putUserSchema = z
   );
 
 /** `/v1/users/{externalId}`: a user's traits, everything about them, and GDPR erasure. */
-export function userRoutes({ store, clock }: AppDeps) {
+export function userRoutes({ store, clock, log }: AppDeps) {
   const app = new Hono<AppEnv>();
 
   app.put('/:externalId', async (c) => {
@@ -50,16 +50,26 @@ export function userRoutes({ store, clock }: AppDeps) {
       for (const audience of page.data) {
         let member = manual.has(audience.id);
         if (!member && subscribers.data.length > 0) {
-          const [predicate] = await store.audiences.predicates(workspaceId, [audience.id], clock());
-          const hit = await store.db.kysely
-            .selectFrom('subscribers')
-            .select('subscribers.id')
-            .where('subscribers.workspace_id', '=', workspaceId)
-            .where('subscribers.external_id', '=', externalId)
-            .where(predicate ?? sql<SqlBool>`1 = 0`)
-            .limit(1)
-            .executeTakeFirst();
-          member = hit !== undefined;
+          try {
+            const [predicate] = await store.audiences.predicates(
+              workspaceId,
+              [audience.id],
+              clock(),
+            );
+            const hit = await store.db.kysely
+              .selectFrom('subscribers')
+              .select('subscribers.id')
+              .where('subscribers.workspace_id', '=', workspaceId)
+              .where('subscribers.external_id', '=', externalId)
+              .where(predicate ?? sql<SqlBool>`1 = 0`)
+              .limit(1)
+              .executeTakeFirst();
+            member = hit !== undefined;
+          } catch (error) {
+            // One audience whose stored rule cannot run (saved before rules were checked)
+            // is left out; it must not hide the user and every other audience.
+            log(`audience ${audience.id} skipped for a user: ${(error as Error).message}`);
+          }
         }
         if (member)
           audiences.push({

@@ -1,20 +1,35 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso, jobJson, siteJson } from '../presenters.ts';
 import { notFound } from '../problem.ts';
+import { readJson } from '../validate.ts';
+
+const days = z.number().int().min(1).max(36_500);
+/** `PATCH /v1/organization`: what is given changes, the rest stays. */
+export const organizationPatchSchema = z.strictObject({
+  retention: z
+    .strictObject({
+      eventsDays: days.optional(),
+      deliveriesDays: days.optional(),
+      jobsDays: days.optional(),
+    })
+    .optional(),
+});
 
 /** `/v1/organization` and `/v1/jobs/{id}`: the workspace itself and its async work. */
 export function workspaceRoutes({ store }: AppDeps) {
   const app = new Hono<AppEnv>();
 
-  app.get('/organization', async (c) => {
+  async function organizationJson(c: Context<AppEnv>) {
     const workspace = c.get('workspace');
     const sites = await store.sites.list(workspace.id);
-    return c.json({
+    return {
       id: workspace.id,
       name: workspace.name,
       createdAt: iso(workspace.createdAt),
       ingestion: await store.events.ingestionCounts(workspace.id),
+      retention: await store.workspaces.retention(workspace.id),
       sites: sites.map((site) => ({
         ...siteJson(site),
         features: {
@@ -23,7 +38,19 @@ export function workspaceRoutes({ store }: AppDeps) {
           prompt: site.prompt.trigger,
         },
       })),
-    });
+    };
+  }
+
+  app.get('/organization', async (c) => c.json(await organizationJson(c)));
+
+  app.patch('/organization', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const patch = await readJson(c, organizationPatchSchema);
+    if (patch.retention) {
+      const current = await store.workspaces.retention(workspaceId);
+      await store.workspaces.setRetention(workspaceId, { ...current, ...patch.retention });
+    }
+    return c.json(await organizationJson(c));
   });
 
   app.get('/jobs/:id', async (c) => {
