@@ -53,6 +53,13 @@ const campaignBody = { name: 'B campaign', messages: [{ title: 'B', body: 'b' }]
 /** A new private route needs one line here, or the coverage test below fails. */
 const PROBES: Probe[] = [
   { route: 'GET /v1/organization', path: () => '/v1/organization', status: 200 },
+  {
+    // Changes B's own retention only; A's workspace row must stay as it was.
+    route: 'PATCH /v1/organization',
+    path: () => '/v1/organization',
+    body: () => ({ retention: { eventsDays: 1 } }),
+    status: 200,
+  },
   { route: 'GET /v1/jobs/:id', path: (a) => `/v1/jobs/${a.jobId}` },
   {
     route: 'POST /v1/sites',

@@ -24,9 +24,13 @@ export async function tableRows(
   table: TableInfo,
   workspace?: { id: string; not?: boolean },
 ): Promise<string[]> {
-  const scoped = workspace && table.columns.includes('workspace_id');
+  // The workspaces table is its own scope: its `id` is the workspace id.
+  const column = table.name === 'workspaces' ? 'id' : 'workspace_id';
+  const scoped = workspace && table.columns.includes(column);
   const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table.name)} ${
-    scoped ? sql`WHERE workspace_id ${workspace.not ? sql`<>` : sql`=`} ${workspace.id}` : sql``
+    scoped
+      ? sql`WHERE ${sql.ref(column)} ${workspace.not ? sql`<>` : sql`=`} ${workspace.id}`
+      : sql``
   }`.execute(db.kysely);
   return rows
     .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
