@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PREVIOUS_SECRET_GRACE_MS, userHash, verifyUserHash } from './user-hash.ts';
 
-const site = { identitySecret: 'bis_new', previousIdentitySecret: null, previousIdentitySecretUntil: null };
+const site = {
+  identitySecret: 'bis_new',
+  previousIdentitySecret: null,
+  previousIdentitySecretUntil: null,
+};
 
 describe('userHash', () => {
   it('is the lowercase hex HMAC-SHA256 of the externalId keyed by the secret (RFC 4231 case 2)', () => {

@@ -14,7 +14,8 @@ function reseal(s: SealedSiteSecrets, from: SecretBox, to: SecretBox) {
     id: s.id,
     vapidPrivateKey: move(s.vapidPrivateKey),
     // NULL only for a site written by an older server after the migration ran.
-    identitySecret: s.identitySecret === null ? to.seal(newIdentitySecret()) : move(s.identitySecret),
+    identitySecret:
+      s.identitySecret === null ? to.seal(newIdentitySecret()) : move(s.identitySecret),
     previousIdentitySecret: s.previousIdentitySecret && move(s.previousIdentitySecret),
   };
 }
@@ -42,17 +43,17 @@ export async function sealStoredSecrets(store: Store, box: SecretBox): Promise<n
  * key. A site already under `to` is skipped, so a rotation cut short is finished by
  * running it again with the same keys. Returns how many sites it re-sealed.
  */
-export async function rotateSecrets(
-  store: Store,
-  from: SecretBox,
-  to: SecretBox,
-): Promise<number> {
+export async function rotateSecrets(store: Store, from: SecretBox, to: SecretBox): Promise<number> {
   let rotated = 0;
   for (const site of await store.sites.listSealedSecrets()) {
     if (site.identitySecret !== null && columns(site).every((v) => sealedKeyId(v) === to.keyId)) {
       continue;
     }
-    const next = reseal(site, { ...from, open: (v) => (sealedKeyId(v) === to.keyId ? to.open(v) : from.open(v)) }, to);
+    const next = reseal(
+      site,
+      { ...from, open: (v) => (sealedKeyId(v) === to.keyId ? to.open(v) : from.open(v)) },
+      to,
+    );
     if (await store.sites.replaceSealedSecrets(site, next)) rotated += 1;
   }
   return rotated;

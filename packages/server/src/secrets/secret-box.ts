@@ -62,7 +62,11 @@ export function createSecretBox(key: Buffer): SecretBox {
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+      const sealed = Buffer.concat([
+        cipher.update(plain, 'utf8'),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
       return `${SEALED_PREFIX}${keyId}:${iv.toString('base64url')}:${sealed.toString('base64url')}`;
     },
     open(stored) {
@@ -81,7 +85,9 @@ export function createSecretBox(key: Buffer): SecretBox {
         const plain = decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES));
         return Buffer.concat([plain, decipher.final()]).toString('utf8');
       } catch {
-        throw new SecretKeyError(`A stored secret under key ${id} does not decrypt: it was altered`);
+        throw new SecretKeyError(
+          `A stored secret under key ${id} does not decrypt: it was altered`,
+        );
       }
     },
   };
@@ -93,7 +99,9 @@ export const PLAIN_BOX: SecretBox = {
   seal: (plain) => plain,
   open(stored) {
     if (isSealed(stored)) {
-      throw new SecretKeyError('A stored secret is encrypted, but this store was opened without a key');
+      throw new SecretKeyError(
+        'A stored secret is encrypted, but this store was opened without a key',
+      );
     }
     return stored;
   },

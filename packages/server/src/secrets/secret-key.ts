@@ -30,7 +30,8 @@ export function loadSecretKey(
   secretKey: string | undefined,
   databaseUrl: string | undefined,
 ): { key: Buffer; source: SecretKeySource } {
-  if (secretKey) return { key: parseSecretKey(secretKey, 'BECKON_SECRET_KEY'), source: { kind: 'env' } };
+  if (secretKey)
+    return { key: parseSecretKey(secretKey, 'BECKON_SECRET_KEY'), source: { kind: 'env' } };
   if (isPostgresUrl(databaseUrl)) {
     throw new SecretKeyError(
       'BECKON_SECRET_KEY is required with PostgreSQL: it encrypts VAPID private keys and ' +

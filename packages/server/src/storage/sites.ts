@@ -51,7 +51,13 @@ export type NewSite = Omit<
 export type SitePatch = Partial<
   Pick<
     Site,
-    'name' | 'origins' | 'categories' | 'prompt' | 'capping' | 'vapidSubject' | 'identityVerification'
+    | 'name'
+    | 'origins'
+    | 'categories'
+    | 'prompt'
+    | 'capping'
+    | 'vapidSubject'
+    | 'identityVerification'
   >
 >;
 
