@@ -50,8 +50,16 @@ export async function startBeckon(opts: {
   );
   let skew = 0;
   const beckon = await createBeckon(config, { clock: () => Date.now() + skew });
-  const init_ =
-    opts.reuse?.workspace ??
+  const reused = opts.reuse?.workspace;
+  // Only the InitResult's fields: a TestBeckon passed as one would bring its closed store.
+  const init_: InitResult =
+    (reused && {
+      apiKey: reused.apiKey,
+      siteKey: reused.siteKey,
+      siteId: reused.siteId,
+      vapidPublicKey: reused.vapidPublicKey,
+      identitySecret: reused.identitySecret,
+    }) ??
     (await initWorkspace(
       beckon.store,
       {

@@ -60,7 +60,10 @@ describe.each(DIALECTS)('API errors and isolation on %s', (dialect) => {
   beforeAll(async () => {
     beckon = await createBeckon(
       loadConfig(
-        withSecretKey({ BECKON_DATABASE_URL: database.url, BECKON_PUSH_ORIGINS_ALLOW: PUSH_ORIGIN }),
+        withSecretKey({
+          BECKON_DATABASE_URL: database.url,
+          BECKON_PUSH_ORIGINS_ALLOW: PUSH_ORIGIN,
+        }),
       ),
     );
     mine = await initWorkspace(beckon.store, { origins: [PAGE_ORIGIN] }, Date.now());
