@@ -13,6 +13,8 @@ export interface TestBeckon extends Beckon, InitResult {
   advanceClock(ms: number): void;
   /** The `userHash` of an externalId for the first site (its `identitySecret`). */
   userHash(externalId: string): string;
+  /** The `userHash` of an externalId on any site of this server, by its site key. */
+  userHashOn(siteKey: string, externalId: string): Promise<string>;
   /** Calls the API as the workspace's key. */
   api(
     path: string,
@@ -78,6 +80,11 @@ export async function startBeckon(opts: {
     url,
     database,
     userHash: (externalId) => userHash(init_.identitySecret, externalId),
+    async userHashOn(siteKey, externalId) {
+      const site = await beckon.store.sites.getByKey(siteKey);
+      if (!site) throw new Error(`no site ${siteKey}`);
+      return userHash(site.identitySecret, externalId);
+    },
     advanceClock(ms) {
       skew += ms;
       beckon.engine.wake();
