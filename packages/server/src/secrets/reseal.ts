@@ -44,16 +44,17 @@ export async function sealStoredSecrets(store: Store, box: SecretBox): Promise<n
  * running it again with the same keys. Returns how many sites it re-sealed.
  */
 export async function rotateSecrets(store: Store, from: SecretBox, to: SecretBox): Promise<number> {
+  // A value already under `to` (from a run cut short) opens with `to`.
+  const either: SecretBox = {
+    ...from,
+    open: (v) => (sealedKeyId(v) === to.keyId ? to : from).open(v),
+  };
   let rotated = 0;
   for (const site of await store.sites.listSealedSecrets()) {
     if (site.identitySecret !== null && columns(site).every((v) => sealedKeyId(v) === to.keyId)) {
       continue;
     }
-    const next = reseal(
-      site,
-      { ...from, open: (v) => (sealedKeyId(v) === to.keyId ? to.open(v) : from.open(v)) },
-      to,
-    );
+    const next = reseal(site, either, to);
     if (await store.sites.replaceSealedSecrets(site, next)) rotated += 1;
   }
   return rotated;
