@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { loadConfig } from '../packages/server/src/config.ts';
+import { userHash } from '../packages/server/src/domain/user-hash.ts';
 import { createBeckon, listen, log } from '../packages/server/src/main.ts';
 import { initWorkspace, type InitResult } from '../packages/server/src/workspace-setup.ts';
 
@@ -46,8 +47,23 @@ async function demoWorkspace(): Promise<InitResult> {
 const demo = await demoWorkspace();
 const page = readFileSync(join(here, 'index.html'), 'utf8');
 
+// Identity verification: the shop's backend — here, this file — computes the user's hash
+// with the site's identity secret and renders it into the page it serves to that user. The
+// secret itself never reaches the browser. (Read from the store: a demo workspace saved by
+// an older version has no `identitySecret` in its state file.)
+const DEMO_USER = 'user-42';
+const site = await beckon.store.sites.getByKey(demo.siteKey);
+const demoUserHash = userHash(site!.identitySecret, DEMO_USER);
+
 const app = new Hono();
-app.get('/', (c) => c.html(page.replaceAll('__SITE_KEY__', demo.siteKey)));
+app.get('/', (c) =>
+  c.html(
+    page
+      .replaceAll('__SITE_KEY__', demo.siteKey)
+      .replaceAll('__USER_ID__', DEMO_USER)
+      .replaceAll('__USER_HASH__', demoUserHash),
+  ),
+);
 app.get('/demo/:file{.+\\.(css|js|svg|png)}', (c) => {
   const file = join(here, 'public', c.req.param('file').replace(/\.\./g, ''));
   if (!existsSync(file)) return c.notFound();

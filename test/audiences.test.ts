@@ -34,6 +34,10 @@ describe.each(DIALECTS)('audiences on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         ...extra,
+        // Sites require identity verification: an externalId travels with its hash.
+        ...(typeof extra.externalId === 'string' && {
+          userHash: await beckon.userHashOn(siteKey, extra.externalId),
+        }),
       }),
     });
     expect(res.status).toBe(201);

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/beckon.ts';
 import { DIALECTS, testDatabase, type TestDatabase } from './support/databases.ts';
+import { userHash } from '../packages/server/src/domain/user-hash.ts';
 import { freePort, runBeckon, spawnBeckon, waitForExit } from './support/process.ts';
 import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
 
@@ -126,6 +127,7 @@ describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
     const init = JSON.parse(await runBeckon(['init', '--json'], env)) as {
       apiKey: string;
       siteKey: string;
+      identitySecret: string;
     };
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -145,6 +147,7 @@ describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId: 'late',
+        userHash: userHash(init.identitySecret, 'late'),
       }),
     });
     const campaign = await api('/v1/campaigns', {

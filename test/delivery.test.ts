@@ -53,6 +53,10 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         ...extra,
+        // The site requires identity verification: an externalId travels with its hash.
+        ...(typeof extra.externalId === 'string' && {
+          userHash: beckon.userHash(extra.externalId),
+        }),
       }),
     });
     return { status: res.status, body: (await res.json()) as { subscriberId: string } };
@@ -98,6 +102,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
       body: JSON.stringify({
         type: 'identify',
         externalId: 'user-42',
+        userHash: beckon.userHash('user-42'),
         subscriberId: first.body.subscriberId,
         traits: { plan: 'pro' },
       }),

@@ -49,6 +49,7 @@ describe.each(DIALECTS)('dispatch over HTTP/2 on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId,
+        userHash: beckon.userHash(externalId),
       }),
     });
     expect(res.status).toBe(201);

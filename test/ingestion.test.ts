@@ -35,7 +35,14 @@ describe.each(DIALECTS)('ingestion and users on %s', (dialect) => {
     const res = await fetch(`${beckon.url}/v1/sites/${siteKey}/subscriptions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ subscription: { endpoint: s.endpoint, keys: s.keys }, ...extra }),
+      body: JSON.stringify({
+        subscription: { endpoint: s.endpoint, keys: s.keys },
+        ...extra,
+        // Sites require identity verification: an externalId travels with its hash.
+        ...(typeof extra.externalId === 'string' && {
+          userHash: await beckon.userHashOn(siteKey, extra.externalId),
+        }),
+      }),
     });
     return ((await res.json()) as { subscriberId: string }).subscriberId;
   }

@@ -28,7 +28,14 @@ describe.each(DIALECTS)('scheduling and capping on %s', (dialect) => {
     const res = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/subscriptions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ subscription: { endpoint: s.endpoint, keys: s.keys }, ...extra }),
+      body: JSON.stringify({
+        subscription: { endpoint: s.endpoint, keys: s.keys },
+        ...extra,
+        // The site requires identity verification: an externalId travels with its hash.
+        ...(typeof extra.externalId === 'string' && {
+          userHash: beckon.userHash(extra.externalId),
+        }),
+      }),
     });
     return { s, id: ((await res.json()) as { subscriberId: string }).subscriberId };
   }

@@ -30,6 +30,7 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId: name,
+        userHash: beckon.userHash(name),
       }),
     });
     expect(res.status).toBe(201);

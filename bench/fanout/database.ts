@@ -23,7 +23,7 @@ export function benchDatabase(fromEnv: string | undefined): BenchDatabase {
       url: `sqlite:${file}`,
       label: 'SQLite',
       async drop() {
-        for (const end of ['', '-wal', '-shm']) rmSync(file + end, { force: true });
+        for (const end of ['', '-wal', '-shm', '.key']) rmSync(file + end, { force: true });
       },
     };
   }

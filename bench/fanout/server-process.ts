@@ -4,6 +4,7 @@
  * CPU profiles of the server and the bench's other children there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/process.ts';
@@ -22,8 +23,15 @@ export interface ServerProcess {
   log(): string;
 }
 
+/** PostgreSQL needs a key for secrets at rest; one per bench run will do (SQLite: key file). */
+const BENCH_SECRET_KEY = randomBytes(32).toString('base64');
+
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
+  const secretKey =
+    env.BECKON_DATABASE_URL?.startsWith('postgres') && !process.env.BECKON_SECRET_KEY
+      ? { BECKON_SECRET_KEY: BENCH_SECRET_KEY }
+      : {};
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
@@ -31,7 +39,13 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     process.execPath,
     [...profile, '--import', 'tsx', '--import', PROBE, CLI, 'serve'],
     {
-      env: { ...process.env, ...env, BECKON_PORT: String(port), BECKON_HOST: '127.0.0.1' },
+      env: {
+        ...process.env,
+        ...secretKey,
+        ...env,
+        BECKON_PORT: String(port),
+        BECKON_HOST: '127.0.0.1',
+      },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     },
   );

@@ -32,13 +32,19 @@ for (const product of document.querySelectorAll('.product')) {
 }
 
 // Sign in → ID sync. identify belongs on every page where the user is known, so the demo
-// repeats it on load while "signed in" (Beckon keeps the id in memory only).
+// repeats it on load while "signed in" (Beckon keeps the id in memory only). The userHash
+// comes from the shop's server (demo/start.ts renders it into the page); without it Beckon
+// would keep this browser anonymous.
 function signIn() {
-  beckon('identify', 'user-42', { plan: 'pro' });
+  const { user, userHash } = $('sign-in').dataset;
+  beckon('identify', user, { plan: 'pro' }, { userHash });
   sessionStorage.setItem(SIGNED_IN, '1');
-  $('sign-in').textContent = 'Signed in as user-42';
+  $('sign-in').textContent = `Signed in as ${user}`;
   $('sign-in').disabled = true;
-  log("identify 'user-42'", JSON.stringify({ plan: 'pro' }));
+  log(
+    `identify '${user}'`,
+    `${JSON.stringify({ plan: 'pro' })}, userHash ${userHash.slice(0, 8)}…`,
+  );
 }
 $('sign-in').addEventListener('click', signIn);
 if (sessionStorage.getItem(SIGNED_IN)) signIn();

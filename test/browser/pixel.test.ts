@@ -6,6 +6,7 @@ import {
   subscribeThroughPrompt,
   type BrowserRig,
   type ShopSite,
+  userHashFor,
 } from '../support/browser.ts';
 
 /**
@@ -76,7 +77,13 @@ describe('the pixel in Chromium', () => {
 
     const subscriberId = await subscribeThroughPrompt(page, ['Deals']);
     await beckonCall(page, 'track', 'Cart Updated', { product_name: 'Teapot', value: 42 });
-    await beckonCall(page, 'identify', 'user-42', { plan: 'pro' });
+    await beckonCall(
+      page,
+      'identify',
+      'user-42',
+      { plan: 'pro' },
+      { userHash: userHashFor(shop, 'user-42') },
+    );
     const events = await eventsArrived(shop, 3);
 
     const of = (type: string) => events.find((e) => e.type === type);

@@ -5,6 +5,7 @@
  * a subscription on the local push service. Everything else (service worker, IndexedDB,
  * CORS, notifications) is the real browser.
  */
+import { userHash } from '../../packages/server/src/domain/user-hash.ts';
 import {
   chromium,
   type Browser,
@@ -169,7 +170,13 @@ export interface ShopSite {
   id: string;
   siteKey: string;
   vapidPublicKey: string;
+  /** From the 201: what the shop's backend keys `userHash` with (see `userHashFor`). */
+  identitySecret: string;
 }
+
+/** The `userHash` the shop's backend would put in its page for `identify`. */
+export const userHashFor = (shop: ShopSite, externalId: string) =>
+  userHash(shop.identitySecret, externalId);
 
 export interface OpenShop {
   context: BrowserContext;

@@ -10,6 +10,25 @@ export type Dialect = (typeof DIALECTS)[number];
 
 const PG_URL = process.env.BECKON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * PostgreSQL needs `BECKON_SECRET_KEY` (secrets at rest); every test process uses this one.
+ * SQLite tests leave it unset, so the key file beside the database is exercised too.
+ */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** `env` plus the secret key when it points at PostgreSQL and names none. */
+export function withSecretKey(env: Record<string, string | undefined>): Record<string, string> {
+  const url = env.BECKON_DATABASE_URL ?? '';
+  const needsKey = url.startsWith('postgres') && !env.BECKON_SECRET_KEY;
+  return {
+    ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >),
+    ...(needsKey && { BECKON_SECRET_KEY: TEST_SECRET_KEY }),
+  };
+}
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;
@@ -26,7 +45,7 @@ export function testDatabase(dialect: Dialect): TestDatabase {
     return {
       url: `sqlite:${file}`,
       async drop() {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+        for (const suffix of ['', '-wal', '-shm', '.key']) rmSync(file + suffix, { force: true });
       },
     };
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { withSecretKey } from './databases.ts';
 
 export const BECKON_BIN = fileURLToPath(
   new URL('../../packages/server/bin/beckon.js', import.meta.url),
@@ -26,7 +27,7 @@ export function runBeckon(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BECKON_BIN, ...args], {
-      env: { ...process.env, ...env },
+      env: withSecretKey({ ...process.env, ...env }),
       cwd,
     });
     let stdout = '';
@@ -48,7 +49,12 @@ export async function spawnBeckon(
   port: number,
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BECKON_BIN, command], {
-    env: { ...process.env, ...env, BECKON_PORT: String(port), BECKON_HOST: '127.0.0.1' },
+    env: withSecretKey({
+      ...process.env,
+      ...env,
+      BECKON_PORT: String(port),
+      BECKON_HOST: '127.0.0.1',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

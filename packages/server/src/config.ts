@@ -25,6 +25,8 @@ const envSchema = z.object({
   BECKON_PUSH_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   /** Threads that encrypt pushes; unset: one per core, 0: on the main thread. */
   BECKON_ENCRYPTION_THREADS: z.coerce.number().int().min(0).optional(),
+  /** base64, 32 bytes: seals secrets at rest (required on PostgreSQL; SQLite: a key file). */
+  BECKON_SECRET_KEY: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -43,6 +45,7 @@ export interface Config {
   pushCaFile: string | undefined;
   pushConcurrency: number;
   encryptionThreads: number | undefined;
+  secretKey: string | undefined;
 }
 
 /**
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pushCaFile: e.BECKON_PUSH_CA_FILE,
     pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
     encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
+    secretKey: e.BECKON_SECRET_KEY,
   });
 }
 

@@ -12,6 +12,8 @@ import { createPrune } from './retention/prune.ts';
 import { startRuns } from './triggers/start-runs.ts';
 import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
+import { secretBoxFor } from './secrets/open-secrets.ts';
+import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
 import { createStore, type Store } from './storage/store.ts';
 
@@ -52,8 +54,17 @@ export async function createBeckon(
   opts: { clock?: () => number } = {},
 ): Promise<Beckon> {
   const clock = opts.clock ?? Date.now;
+  // The key is checked before the database is touched: a missing one fails fast.
+  const { box } = secretBoxFor(config.secretKey, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
-  const store = createStore(db);
+  const store = createStore(db, { secrets: box });
+  try {
+    const sealed = await sealStoredSecrets(store, box);
+    if (sealed > 0) log(`encrypted the secrets of ${sealed} site(s) at rest (key ${box.keyId})`);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const engine = createDeliveryEngine({
     store,
     clock,

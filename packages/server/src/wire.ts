@@ -48,6 +48,8 @@ export interface SubscribeRequest {
   categories?: CategoryId[];
   anonymousId?: string;
   externalId?: string;
+  /** HMAC-SHA256 of `externalId` by the site's backend (API.md "Identity verification"). */
+  userHash?: string;
   timezone?: string;
   language?: string;
 }
@@ -65,6 +67,7 @@ export interface PixelEvent {
   subscriberId?: string;
   anonymousId?: string;
   externalId?: string;
+  userHash?: string;
   timestamp?: string;
   messageId?: string;
 }

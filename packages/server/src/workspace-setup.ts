@@ -9,6 +9,8 @@ export interface InitResult {
   siteKey: string;
   siteId: string;
   vapidPublicKey: string;
+  /** Keys the `userHash` of identify calls; shown here once (API.md "Identity verification"). */
+  identitySecret: string;
 }
 
 /**
@@ -37,5 +39,11 @@ export async function initWorkspace(
     },
     now,
   );
-  return { apiKey, siteKey: site.siteKey, siteId: site.id, vapidPublicKey: site.vapidPublicKey };
+  return {
+    apiKey,
+    siteKey: site.siteKey,
+    siteId: site.id,
+    vapidPublicKey: site.vapidPublicKey,
+    identitySecret: site.identitySecret,
+  };
 }

@@ -2,6 +2,7 @@ import type { PushSubscriptionWire, SiteConfig } from '../../server/src/wire.ts'
 import { createApi } from './api.ts';
 import { createEmitter } from './emitter.ts';
 import { installGlobal } from './global-queue.ts';
+import { createIdentity } from './identity.ts';
 import { planPrompt, scrolledPercent } from './prompt-timing.ts';
 import { openPrompt } from './prompt-view.ts';
 import { currentSubscription, pushSupported, subscribePush } from './push.ts';
@@ -28,9 +29,7 @@ export function boot(cfg: ScriptConfig): void {
   const supported = pushSupported();
   const report = (e: unknown) => events.emit('error', e instanceof Error ? e : Error(String(e)));
 
-  // Kept in memory only: without a `reset` command a stored id would outlive a logout on a
-  // shared computer. Sites call identify on every page where the user is known.
-  let externalId: string | undefined;
+  const identity = createIdentity();
   let anonymousId: string | undefined;
   let config: Promise<SiteConfig> | undefined;
   let promptOpen = false;
@@ -58,7 +57,11 @@ export function boot(cfg: ScriptConfig): void {
     gated: cfg.gated,
   });
   const track = (e: TrackInput) =>
-    tracker.add({ ...e, subscriberId: store.get(SUBSCRIBER_ID) || undefined, externalId });
+    tracker.add({
+      ...e,
+      subscriberId: store.get(SUBSCRIBER_ID) || undefined,
+      ...identity.get(),
+    });
 
   /** POSTs the subscription; the same endpoint again updates its categories. */
   const save = async (subscription: PushSubscription, categories: string[]) => {
@@ -70,7 +73,7 @@ export function boot(cfg: ScriptConfig): void {
       subscription: subscription.toJSON() as PushSubscriptionWire,
       categories,
       anonymousId: getAnonymousId(),
-      externalId,
+      ...identity.get(),
       timezone,
       language: navigator.language,
     });
@@ -162,8 +165,8 @@ export function boot(cfg: ScriptConfig): void {
     page,
     track: (event: unknown, properties?: Record<string, unknown>) =>
       track({ type: 'track', event: String(event), properties }),
-    identify(id: unknown, traits?: Record<string, unknown>) {
-      externalId = String(id);
+    identify(id: unknown, traits?: Record<string, unknown>, options?: { userHash?: unknown }) {
+      identity.set(id, options);
       track({ type: 'identify', traits });
     },
     prompt: () => showPrompt(),

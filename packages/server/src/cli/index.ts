@@ -3,7 +3,10 @@ import webpush from 'web-push';
 import { loadConfig } from '../config.ts';
 import { createBeckon, listen, log } from '../main.ts';
 import { openDatabase } from '../storage/database.ts';
+import { secretBoxFor } from '../secrets/open-secrets.ts';
+import { sealStoredSecrets } from '../secrets/reseal.ts';
 import { createStore } from '../storage/store.ts';
+import { secretsCommand, SECRETS_USAGE } from './secrets.ts';
 import { initWorkspace } from '../workspace-setup.ts';
 
 const USAGE = `Usage: beckon <command>
@@ -13,6 +16,7 @@ const USAGE = `Usage: beckon <command>
   serve          run the API, the browser files and the delivery workers
   worker         run the delivery workers only (scale-out on PostgreSQL)
   keys           print a new VAPID key pair
+${SECRETS_USAGE}
 
 Configuration comes from BECKON_* environment variables (see README).`;
 
@@ -25,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'worker':
       return worker();
+    case 'secrets':
+      return secretsCommand(rest, loadConfig(), process.env);
     case 'keys':
       process.stdout.write(`${JSON.stringify(webpush.generateVAPIDKeys())}\n`);
       return;
@@ -45,10 +51,14 @@ async function init(args: string[]): Promise<void> {
     },
   });
   const config = loadConfig();
+  const { box } = secretBoxFor(config.secretKey, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
   try {
+    const store = createStore(db, { secrets: box });
+    // A database made by an older version may still hold plain secrets.
+    await sealStoredSecrets(store, box);
     const result = await initWorkspace(
-      createStore(db),
+      store,
       {
         name: values.name,
         origins: values.origin?.map((o) => new URL(o).origin),
@@ -60,7 +70,7 @@ async function init(args: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       process.stdout.write(
-        `Workspace created.\n  API key:   ${result.apiKey} (shown once; store it)\n  Site key:  ${result.siteKey}\n  Site id:   ${result.siteId}\n  VAPID key: ${result.vapidPublicKey}\n`,
+        `Workspace created.\n  API key:   ${result.apiKey} (shown once; store it)\n  Site key:  ${result.siteKey}\n  Site id:   ${result.siteId}\n  VAPID key: ${result.vapidPublicKey}\n  Identity secret: ${result.identitySecret} (for userHash; keep it on your servers)\n`,
       );
     }
   } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, testDatabase } from '../../../../test/support/databases.ts';
+import { DIALECTS, testDatabase, withSecretKey } from '../../../../test/support/databases.ts';
 import { loadConfig } from '../config.ts';
 import { createBeckon, type Beckon } from '../main.ts';
 import { initWorkspace, type InitResult } from '../workspace-setup.ts';
@@ -59,7 +59,12 @@ describe.each(DIALECTS)('API errors and isolation on %s', (dialect) => {
 
   beforeAll(async () => {
     beckon = await createBeckon(
-      loadConfig({ BECKON_DATABASE_URL: database.url, BECKON_PUSH_ORIGINS_ALLOW: PUSH_ORIGIN }),
+      loadConfig(
+        withSecretKey({
+          BECKON_DATABASE_URL: database.url,
+          BECKON_PUSH_ORIGINS_ALLOW: PUSH_ORIGIN,
+        }),
+      ),
     );
     mine = await initWorkspace(beckon.store, { origins: [PAGE_ORIGIN] }, Date.now());
     theirs = await initWorkspace(beckon.store, { origins: ['https://other.example'] }, Date.now());

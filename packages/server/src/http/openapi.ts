@@ -90,7 +90,7 @@ const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/sites',
-    summary: 'Create a site (with its own VAPID keys)',
+    summary: 'Create a site (with its own VAPID keys; the 201 shows its identitySecret once)',
     auth: 'apiKey',
     body: schemas.siteCreateSchema,
     success: 201,
@@ -110,6 +110,13 @@ const OPERATIONS: Operation[] = [
     auth: 'apiKey',
     body: schemas.sitePatchSchema,
     success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/sites/{siteId}/identity-secret',
+    summary: 'Rotate the identity secret (the previous one verifies for 24 hours more)',
+    auth: 'apiKey',
+    success: 201,
   },
   {
     method: 'get',

@@ -3,7 +3,7 @@ import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
 import type { Subscriber } from '../storage/subscribers.ts';
 
-/** API shapes of stored records: ISO timestamps, and never a private key. */
+/** API shapes of stored records: ISO timestamps, and never a private key or secret. */
 export const iso = (ms: number | null | undefined) =>
   ms == null ? null : new Date(ms).toISOString();
 
@@ -18,6 +18,8 @@ export function siteJson(site: Site) {
     capping: site.capping,
     vapidSubject: site.vapidSubject,
     vapidPublicKey: site.vapidPublicKey,
+    // The identity secret is shown only on creation and rotation (see routes/sites.ts).
+    identityVerification: site.identityVerification,
     createdAt: iso(site.createdAt),
     updatedAt: iso(site.updatedAt),
   };

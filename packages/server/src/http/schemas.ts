@@ -99,6 +99,9 @@ const uniqueCategories = z
     'category ids must be unique',
   );
 
+/** `required`: public calls naming an externalId must carry its `userHash`. */
+export const identityVerificationSchema = z.enum(['required', 'off']);
+
 export const siteCreateSchema = z.strictObject({
   name: z.string().min(1).max(200),
   origins: z.array(originSchema).max(50).default([]),
@@ -106,6 +109,7 @@ export const siteCreateSchema = z.strictObject({
   prompt: promptSchema.default({}),
   capping: cappingSchema.default({}),
   vapidSubject: vapidSubjectSchema.optional(),
+  identityVerification: identityVerificationSchema.default('required'),
 });
 
 export const sitePatchSchema = z.strictObject({
@@ -115,6 +119,7 @@ export const sitePatchSchema = z.strictObject({
   prompt: promptSchema.optional(),
   capping: cappingSchema.optional(),
   vapidSubject: vapidSubjectSchema.optional(),
+  identityVerification: identityVerificationSchema.optional(),
 });
 
 export const actionSchema = z.strictObject({
@@ -231,6 +236,8 @@ export const subscriptionSchema = z.strictObject({
 });
 
 const shortId = z.string().min(1).max(256);
+/** HMAC-SHA256 in hex proving the externalId beside it (API.md "Identity verification"). */
+const userHashSchema = z.string().max(128);
 
 export const subscribeSchema = z.object({
   subscription: subscriptionSchema,
@@ -238,6 +245,7 @@ export const subscribeSchema = z.object({
   categories: z.array(z.string().max(64)).max(100).optional(),
   anonymousId: shortId.optional(),
   externalId: shortId.optional(),
+  userHash: userHashSchema.optional(),
   timezone: z.string().max(64).optional(),
   language: z.string().max(35).optional(),
 });
@@ -252,6 +260,7 @@ export const pixelEventSchema = z.object({
   subscriberId: shortId.optional(),
   anonymousId: shortId.optional(),
   externalId: shortId.optional(),
+  userHash: userHashSchema.optional(),
   timestamp: utcTimestamp.optional(),
   messageId: shortId.optional(),
 });

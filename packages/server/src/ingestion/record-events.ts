@@ -15,6 +15,19 @@ export interface IncomingEvent {
   occurredAt: number;
 }
 
+/**
+ * Where events come from. `private`: the API-key ingestion endpoints, trusted. `public`: the
+ * browser (pixel, snippet), where anyone holding the site key can name any externalId, so an
+ * identify writes traits only for ids in `verifiedExternalIds` (a valid `userHash`) and never
+ * touches audience membership (API.md "Identity verification").
+ */
+export interface RecordScope {
+  workspaceId: string;
+  siteId: string | null;
+  source: 'public' | 'private';
+  verifiedExternalIds?: ReadonlySet<string>;
+}
+
 export interface RecordResult {
   recorded: number;
   duplicates: number;
@@ -30,7 +43,7 @@ export interface RecordResult {
  */
 export async function recordEvents(
   store: Store,
-  scope: { workspaceId: string; siteId: string | null },
+  scope: RecordScope,
   events: readonly IncomingEvent[],
   now: number,
 ): Promise<RecordResult> {
@@ -82,11 +95,13 @@ export async function recordEvents(
 
 async function identify(
   store: Store,
-  scope: { workspaceId: string; siteId: string | null },
+  scope: RecordScope,
   e: IncomingEvent & { externalId: string },
   now: number,
 ): Promise<void> {
-  await store.users.upsert(scope.workspaceId, e.externalId, e.traits, now);
+  const trusted = scope.source === 'private' || !!scope.verifiedExternalIds?.has(e.externalId);
+  // An unverified browser identify (a site with verification off) still links: ID sync.
+  await store.users.upsert(scope.workspaceId, e.externalId, trusted ? e.traits : {}, now);
   if (e.subscriberId && scope.siteId) {
     await store.subscribers.linkExternalId(
       scope.siteId,
@@ -113,6 +128,8 @@ async function identify(
     }
     await store.events.attachAnonymous(scope.workspaceId, e.anonymousId, e.externalId);
   }
+  // Engage-style membership traits come from the customer's backend only.
+  if (scope.source !== 'private') return;
   for (const [trait, value] of Object.entries(e.traits)) {
     if (typeof value !== 'boolean') continue;
     const audience = await store.audiences.findManualByKey(scope.workspaceId, trait);

@@ -34,13 +34,19 @@ const pgTypes = {
  * @example const db = await openDatabase('sqlite:/tmp/beckon.db');
  */
 export async function openDatabase(url: string | undefined): Promise<Db> {
-  const db = url?.startsWith('postgres') ? await openPostgres(url) : openSqlite(url);
+  const db = url && isPostgresUrl(url) ? await openPostgres(url) : openSqlite(url);
   await migrate(db.kysely, db.schema);
   return db;
 }
 
+/** The SQLite file a non-PostgreSQL database URL names (`:memory:` included). */
+export const sqliteFile = (url: string | undefined) =>
+  url ? url.replace(/^sqlite:(\/\/)?/, '') : './beckon.db';
+
+export const isPostgresUrl = (url: string | undefined) => !!url?.startsWith('postgres');
+
 function openSqlite(url: string | undefined): Db {
-  const file = url ? url.replace(/^sqlite:(\/\/)?/, '') : './beckon.db';
+  const file = sqliteFile(url);
   const sqlite = new Sqlite(file);
   // WAL lets readers (API) and the writer (workers) overlap; NORMAL is durable across an
   // application crash, which is the failure we promise to survive (see PERF-NOTES.md).

@@ -153,7 +153,13 @@ export interface SiteTable {
   capping: string;
   vapid_subject: string;
   vapid_public_key: string;
+  /** Sealed (`enc:v1:…`, see secrets/secret-box.ts) once the server has started. */
   vapid_private_key: string;
+  identity_verification: 'required' | 'off';
+  /** Sealed like `vapid_private_key`; NULL only between migration and first start. */
+  identity_secret: string;
+  previous_identity_secret: string | null;
+  previous_identity_secret_until: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -1,6 +1,7 @@
 import { createAudienceStore } from './audiences.ts';
 import { createCampaignStore } from './campaigns.ts';
 import { createCappingStore } from './capping.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createEventStore } from './events.ts';
@@ -19,15 +20,19 @@ import { createWorkspaceStore } from './workspaces.ts';
 /**
  * Every repository over one database. The rest of the server sees only this object, never
  * SQL. `store.db.kysely` is there for transactions that span repositories.
+ *
+ * `secrets` seals site secrets at rest; the server always passes one (see
+ * secrets/open-secrets.ts). Without it (tools that only seed data) they are written plain,
+ * and the server seals them on its next start.
  */
-export function createStore(db: Db) {
+export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
   const { kysely, dialect } = db;
   const audiences = createAudienceStore(kysely, dialect);
   return {
     audiences,
     db,
     workspaces: createWorkspaceStore(kysely),
-    sites: createSiteStore(kysely),
+    sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
     users: createUserStore(kysely),
     events: createEventStore(kysely),

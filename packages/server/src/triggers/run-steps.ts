@@ -128,7 +128,7 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     if (!audience || changed === 0) return;
     const { fresh } = await recordEvents(
       store,
-      { workspaceId: run.workspace_id, siteId: null },
+      { workspaceId: run.workspace_id, siteId: null, source: 'private' },
       [
         {
           type: 'track',

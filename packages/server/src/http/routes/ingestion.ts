@@ -52,7 +52,12 @@ export function ingestionRoutes(deps: AppDeps) {
       messageId: c.messageId ?? null,
       occurredAt: c.timestamp ?? c.originalTimestamp ?? now,
     }));
-    const result = await recordEvents(deps.store, { workspaceId, siteId: null }, events, now);
+    const result = await recordEvents(
+      deps.store,
+      { workspaceId, siteId: null, source: 'private' },
+      events,
+      now,
+    );
     const dropped = calls.filter((c) => !c.userId).length;
     await deps.store.events.countIngestion(workspaceId, {
       received: calls.length,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { recordEvents } from '../../ingestion/record-events.ts';
+import { verifyUserHash } from '../../domain/user-hash.ts';
 import type { Site } from '../../storage/sites.ts';
 import type { AppDeps } from '../context.ts';
 import { ProblemError } from '../problem.ts';
@@ -10,12 +11,17 @@ type PixelEvent = z.output<typeof pixelEventSchema>;
 /**
  * The pixel's events: validated as a whole (one bad event refuses the batch and changes
  * nothing), then recorded with identify applied (ID sync).
+ *
+ * An event naming an `externalId` without its valid `userHash` is `unverified`: on a site
+ * that requires verification it is kept without the user (as anonymous), so it can neither
+ * link a browser to someone else's account nor start their triggers; on a site with
+ * verification off it still links, but writes no traits (see `recordEvents`).
  */
 export async function recordPixelEvents(
   deps: AppDeps,
   site: Site,
   events: readonly PixelEvent[],
-): Promise<number> {
+): Promise<{ accepted: number; unverified: number }> {
   const { store, clock } = deps;
   events.forEach((e, i) => {
     if (e.type === 'identify' && !e.externalId) {
@@ -30,6 +36,18 @@ export async function recordPixelEvents(
     }
   });
   const now = clock();
+  const verified = new Set<string>();
+  let unverified = 0;
+  const externalIdOf = (e: PixelEvent): string | null => {
+    if (!e.externalId) return null;
+    // Each event proves itself: one valid hash in a batch does not vouch for its neighbours.
+    if (verifyUserHash(site, e.externalId, e.userHash, now)) {
+      verified.add(e.externalId);
+      return e.externalId;
+    }
+    unverified += 1;
+    return site.identityVerification === 'required' ? null : e.externalId;
+  };
   // A subscriber id from the page is only trusted if it belongs to this site.
   const onSite = new Set<string>();
   for (const id of new Set(events.flatMap((e) => (e.subscriberId ? [e.subscriberId] : [])))) {
@@ -37,13 +55,18 @@ export async function recordPixelEvents(
   }
   const result = await recordEvents(
     store,
-    { workspaceId: site.workspaceId, siteId: site.id },
+    {
+      workspaceId: site.workspaceId,
+      siteId: site.id,
+      source: 'public',
+      verifiedExternalIds: verified,
+    },
     events.map((e) => ({
       type: e.type,
       name: e.event ?? null,
       properties: e.properties ?? {},
       traits: e.traits ?? {},
-      externalId: e.externalId ?? null,
+      externalId: externalIdOf(e),
       anonymousId: e.anonymousId ?? null,
       subscriberId: e.subscriberId && onSite.has(e.subscriberId) ? e.subscriberId : null,
       messageId: e.messageId ?? null,
@@ -52,5 +75,5 @@ export async function recordPixelEvents(
     now,
   );
   await deps.onEvents?.(site.workspaceId, result.fresh);
-  return result.recorded;
+  return { accepted: result.recorded, unverified };
 }

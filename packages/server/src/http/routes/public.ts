@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { isAllowedPushEndpoint } from '../../domain/push-endpoints.ts';
 import { clampReceiptAt } from '../../domain/receipt-time.ts';
+import { verifyUserHash } from '../../domain/user-hash.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import {
@@ -52,8 +53,28 @@ export function publicRoutes(deps: AppDeps) {
       ]);
     }
     const now = clock();
+    // Linking a browser to a user needs the site's backend to vouch for the id, or anyone
+    // with the public site key could receive another user's pushes.
+    if (
+      input.externalId &&
+      site.identityVerification === 'required' &&
+      !verifyUserHash(site, input.externalId, input.userHash, now)
+    ) {
+      throw new ProblemError(
+        401,
+        'Unauthorized',
+        'externalId needs its userHash (HMAC-SHA256 of the externalId keyed by the site identity secret)',
+        [
+          {
+            path: 'userHash',
+            message: input.userHash ? 'does not match externalId' : 'is required with externalId',
+          },
+        ],
+      );
+    }
+    const { userHash: _proof, ...subscriber } = input;
     const { id, created } = await store.subscribers.upsert(
-      { workspaceId: site.workspaceId, siteId: site.id, ...input },
+      { workspaceId: site.workspaceId, siteId: site.id, ...subscriber },
       now,
     );
     if (input.anonymousId) {
@@ -78,9 +99,9 @@ export function publicRoutes(deps: AppDeps) {
   app.post('/:siteKey/events', gate, async (c) => {
     const parsed = await readJson(c, pixelBatchSchema);
     const events = Array.isArray(parsed) ? parsed : [parsed];
-    const accepted = await recordPixelEvents(deps, c.get('site'), events);
+    const { accepted, unverified } = await recordPixelEvents(deps, c.get('site'), events);
     deps.wake();
-    return c.json({ accepted }, 202);
+    return c.json({ accepted, unverified }, 202);
   });
 
   app.get('/:siteKey/pixel.gif', gate, async (c) => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import webpush from 'web-push';
 import { completePrompt } from '../../domain/site-defaults.ts';
+import { PREVIOUS_SECRET_GRACE_MS } from '../../domain/user-hash.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { siteJson } from '../presenters.ts';
 import { notFound } from '../problem.ts';
@@ -27,10 +28,12 @@ export function siteRoutes({ store, clock }: AppDeps) {
         vapidSubject: input.vapidSubject ?? DEFAULT_VAPID_SUBJECT,
         vapidPublicKey: keys.publicKey,
         vapidPrivateKey: keys.privateKey,
+        identityVerification: input.identityVerification,
       },
       clock(),
     );
-    return c.json(siteJson(site), 201);
+    // The only time, with rotation, that the identity secret leaves the server.
+    return c.json({ ...siteJson(site), identitySecret: site.identitySecret }, 201);
   });
 
   app.get('/', async (c) => {
@@ -57,6 +60,18 @@ export function siteRoutes({ store, clock }: AppDeps) {
     );
     if (!site) throw notFound('Site');
     return c.json(siteJson(site));
+  });
+
+  /** A new identity secret; the previous one keeps verifying for 24 hours. */
+  app.post('/:id/identity-secret', async (c) => {
+    const identitySecret = await store.sites.rotateIdentitySecret(
+      c.get('workspace').id,
+      c.req.param('id'),
+      PREVIOUS_SECRET_GRACE_MS,
+      clock(),
+    );
+    if (!identitySecret) throw notFound('Site');
+    return c.json({ identitySecret }, 201);
   });
 
   return app;
