@@ -42,6 +42,7 @@ describe.each(DIALECTS)('failure isolation on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId,
+        userHash: await beckon.userHashOn(siteKey, externalId),
       }),
     });
     expect(res.status).toBe(201);
@@ -165,6 +166,7 @@ describe.each(DIALECTS)('delivery batch isolation on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId,
+        userHash: await beckon.userHashOn(siteKey, externalId),
       }),
     });
     const post = async (path: string, body: unknown) => {

@@ -34,6 +34,7 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
       body: JSON.stringify({
         subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
         externalId,
+        userHash: await beckon.userHashOn(siteKey, externalId),
       }),
     });
     expect(res.status).toBe(201);

@@ -75,6 +75,10 @@ const PROBES: Probe[] = [
     body: () => ({ name: 'Taken over', origins: ['https://evil.example'] }),
   },
   {
+    route: 'POST /v1/sites/:id/identity-secret',
+    path: (a) => `/v1/sites/${a.siteId}/identity-secret`,
+  },
+  {
     route: 'GET /v1/subscribers',
     path: (a) => `/v1/subscribers?siteId=${a.siteId}`,
     status: 200,
