@@ -1,8 +1,12 @@
 import type { RetryPolicy } from '../domain/push-response.ts';
-import { capRules } from '../domain/capping.ts';
+import { capLimits } from '../domain/capping.ts';
 import { payloadFor } from '../domain/payload.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
-import type { Capping } from '../storage/sites.ts';
+import type { Selectable } from 'kysely';
+import type { SlotRequest } from '../storage/capping.ts';
+import type { Notification } from '../storage/notifications.ts';
+import type { SubscriberTable } from '../storage/schema.ts';
+import type { Site } from '../storage/sites.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
 import { deliveryResult } from './outcome.ts';
@@ -54,34 +58,17 @@ export function createDeliveryWorker(deps: {
     };
   }
 
-  /**
-   * Caps (site and campaign, per subscriber, rolling hour/day) are taken once, before a
-   * delivery's first request: false means capped. ignoreCapping skips the check but the
-   * push is still logged, so it counts against later ones.
-   */
-  async function withinCaps(
-    delivery: DeliveryRow,
-    site: { capping: Capping },
-    campaign: { capping: Capping | null } | undefined,
-    ignoreCapping: boolean,
-    now: number,
-  ): Promise<boolean> {
-    if (delivery.sent_at !== null) return true;
-    const rules = capRules(site.capping, campaign?.capping ?? null, delivery.campaign_id);
-    if (rules.length === 0) return true;
-    if (ignoreCapping) {
-      await store.capping.log(delivery.subscriber_id, delivery.campaign_id, now);
-      return true;
-    }
-    return store.capping.reserve(delivery.subscriber_id, delivery.campaign_id, rules, now);
-  }
-
   async function deliver(batch: DeliveryRow[]): Promise<void> {
     const context = await loadContext(batch);
     const now = clock();
     const recorded: Recorded[] = [];
-    const sending: DeliveryRow[] = [];
-    const messages: PushMessage[] = [];
+    const ready: Array<{
+      delivery: DeliveryRow;
+      subscriber: Selectable<SubscriberTable>;
+      site: Site;
+      notification: Notification;
+    }> = [];
+    const firstSends: SlotRequest[] = [];
     for (const delivery of batch) {
       const requested = delivery.sent_at !== null;
       if (now >= delivery.expires_at) {
@@ -100,8 +87,25 @@ export function createDeliveryWorker(deps: {
         recorded.push({ delivery, result });
         continue;
       }
+      ready.push({ delivery, subscriber, site, notification });
+      // A retry was logged (and counted against the caps) when its first request left.
+      if (requested) continue;
       const campaign = context.campaigns.get(delivery.campaign_id);
-      if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
+      firstSends.push({
+        deliveryId: delivery.id,
+        subscriberId: delivery.subscriber_id,
+        campaignId: delivery.campaign_id,
+        siteId: site.id,
+        limits: capLimits(site.capping, campaign?.capping ?? null, notification.ignoreCapping),
+        reclaimed: delivery.attempts > 1,
+      });
+    }
+    // Every first send is logged, capped or not, in one statement for the batch.
+    const granted = await store.capping.reserve(firstSends, now);
+    const sending: DeliveryRow[] = [];
+    const messages: PushMessage[] = [];
+    for (const { delivery, subscriber, site, notification } of ready) {
+      if (delivery.sent_at === null && !granted.has(delivery.id)) {
         recorded.push({ delivery, result: { kind: 'capped', requested: false } });
         continue;
       }

@@ -105,7 +105,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
       addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
     ): Promise<void> {
       if (results.length === 0) return;
-      const { updates, increments, goneSubscribers } = planRecord(results, now);
+      const { updates, increments, goneSubscribers, unreceived } = planRecord(results, now);
       await db.transaction().execute(async (trx) => {
         for (const update of updates) {
           for (let i = 0; i < update.ids.length; i += ID_CHUNK) {
@@ -119,6 +119,13 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           }
         }
         await addStats(increments, trx);
+        // Caps count pushes a subscriber got: one that never arrived gives its slot back.
+        for (let i = 0; i < unreceived.length; i += ID_CHUNK) {
+          await trx
+            .deleteFrom('push_log')
+            .where('delivery_id', 'in', unreceived.slice(i, i + ID_CHUNK))
+            .execute();
+        }
         if (goneSubscribers.length > 0) {
           await trx
             .deleteFrom('subscriber_categories')
@@ -190,11 +197,19 @@ interface PlannedUpdate {
 export function planRecord(
   results: ReadonlyArray<{ delivery: DeliveryRow; result: DeliveryResult }>,
   now: number,
-): { updates: PlannedUpdate[]; increments: StatIncrement[]; goneSubscribers: string[] } {
+): {
+  updates: PlannedUpdate[];
+  increments: StatIncrement[];
+  goneSubscribers: string[];
+  /** Deliveries that ended without reaching the subscriber: their push_log slots go. */
+  unreceived: string[];
+} {
   const updates = new Map<string, PlannedUpdate>();
   const stats = new Map<string, StatIncrement & { counts: DeliveryStatCounts }>();
   const goneSubscribers: string[] = [];
+  const unreceived: string[] = [];
   for (const { delivery, result } of results) {
+    if (result.kind === 'failed' || result.kind === 'expired') unreceived.push(delivery.id);
     const requested = result.kind === 'retry' || result.requested;
     let set: Updateable<DeliveryTable>;
     if (result.kind === 'retry') {
@@ -226,5 +241,10 @@ export function planRecord(
     if (result.kind === 'failed') stat.counts.failed += 1;
     if (result.kind === 'capped') stat.counts.capped += 1;
   }
-  return { updates: [...updates.values()], increments: [...stats.values()], goneSubscribers };
+  return {
+    updates: [...updates.values()],
+    increments: [...stats.values()],
+    goneSubscribers,
+    unreceived,
+  };
 }

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { migration as delivery0009 } from './migrations/0009_delivery.ts';
 
 /**
  * Migrations in code, applied on start. Column types are chosen to mean the same thing on
@@ -372,6 +373,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('notifications').addColumn('delivery_window', 'text').execute();
     },
   },
+  '0009_delivery': delivery0009,
 };
 
 export const migrationProvider: MigrationProvider = {
