@@ -167,6 +167,27 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
       return counts;
     },
 
+    /**
+     * Why a notification's deliveries failed, most frequent first: each reason (status and
+     * the push service's own words) with how many deliveries it ended.
+     */
+    async failureReasons(
+      notificationId: string,
+      limit = 10,
+    ): Promise<Array<{ reason: string; count: number }>> {
+      const rows = await db
+        .selectFrom('deliveries')
+        .select((eb) => ['last_error', eb.fn.countAll<number>().as('n')])
+        .where('notification_id', '=', notificationId)
+        .where('status', '=', 'failed')
+        .groupBy('last_error')
+        .orderBy('n', 'desc')
+        .orderBy('last_error')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ reason: r.last_error ?? 'unknown', count: Number(r.n) }));
+    },
+
     /** A delivery as a receipt from a site may see it: only one that was sent for that site. */
     async getOnSite(siteId: string, id: string): Promise<DeliveryRow | undefined> {
       return db
