@@ -1,6 +1,7 @@
 import webpush from 'web-push';
 import { completePrompt } from './domain/site-defaults.ts';
 import { DEFAULT_VAPID_SUBJECT } from './http/routes/sites.ts';
+import { vapidSubjectWarnings, type SiteWarning } from './domain/vapid-subject.ts';
 import type { Category } from './wire.ts';
 import type { Store } from './storage/store.ts';
 
@@ -9,6 +10,8 @@ export interface InitResult {
   siteKey: string;
   siteId: string;
   vapidPublicKey: string;
+  /** About the site made (a placeholder VAPID subject): `init` prints them on stderr too. */
+  warnings: SiteWarning[];
 }
 
 /**
@@ -37,5 +40,11 @@ export async function initWorkspace(
     },
     now,
   );
-  return { apiKey, siteKey: site.siteKey, siteId: site.id, vapidPublicKey: site.vapidPublicKey };
+  return {
+    apiKey,
+    siteKey: site.siteKey,
+    siteId: site.id,
+    vapidPublicKey: site.vapidPublicKey,
+    warnings: vapidSubjectWarnings(site.vapidSubject),
+  };
 }
