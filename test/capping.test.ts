@@ -172,4 +172,40 @@ describe.each(DIALECTS)('caps set after a broadcast on %s', (dialect) => {
     expect(noon.counts).toMatchObject({ delivered: 0, capped: 3, failed: 0 });
     expect(push.messages).toHaveLength(3);
   });
+
+  it('does not count a push the push service refused against the cap', async () => {
+    const site = await json(
+      await beckon.api('/v1/sites', {
+        body: { name: 'Capped', origins: [PAGE], capping: { perDay: 1 } },
+      }),
+    );
+    const subscriber = push.createSubscriber();
+    const res = await fetch(`${beckon.url}/v1/sites/${site.siteKey}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: PAGE },
+      body: JSON.stringify({
+        subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
+      }),
+    });
+    const { subscriberId } = (await res.json()) as { subscriberId: string };
+    const campaign = await json(
+      await beckon.api('/v1/campaigns', {
+        body: { name: 'Once', messages: [{ title: 'Once a day', body: '' }] },
+      }),
+    );
+    const send = async () =>
+      json(
+        await beckon.api('/v1/notifications', {
+          body: { campaignId: campaign.id, target: { subscriberIds: [subscriberId] } },
+        }),
+      );
+    push.respondWith(subscriber.id, { status: 403, body: '{"reason":"BadJwtToken"}', times: 1 });
+    const refused = await settled((await send()).notificationId);
+    expect(refused.counts).toMatchObject({ failed: 1, capped: 0 });
+
+    const next = await settled((await send()).notificationId);
+    expect(next.counts).toMatchObject({ delivered: 1, capped: 0 });
+    const third = await settled((await send()).notificationId);
+    expect(third.counts).toMatchObject({ delivered: 0, capped: 1 });
+  });
 });
