@@ -8,7 +8,9 @@
  *    `BECKON_DATABASE_URL=postgres://…`), seeded with those subscribers;
  * 3. single-user trigger latency: sequential sends, API call → push request arriving;
  * 4. one notification to all N through the API, timed to the last arrival;
- * 5. the naive loop against the same push service, then the crypto floor.
+ * 5. the same again with the site capped at `{perDay: 5}` (every subscriber still has room, so
+ *    all N go out, but each push now has its caps checked): the ratio is what capping costs;
+ * 6. the naive loop against the same push service, then the crypto floor.
  */
 import { writeFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,7 +26,7 @@ import type { handlers as PushService } from './fanout/push-service-child.ts';
 import { report } from './fanout/report.ts';
 import { seed } from './fanout/seed.ts';
 import { startServer } from './fanout/server-process.ts';
-import { createCampaign, measureTriggers, sendToAll } from './fanout/sends.ts';
+import { createCampaign, measureTriggers, sendToAll, setSiteCapping } from './fanout/sends.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +41,8 @@ const NAIVE = positive('naive', values.naive ?? String(Math.min(N, 5_000)));
 const TRIGGERS = positive('triggers', values.triggers);
 const DECRYPT_EVERY = positive('decrypt-every', values['decrypt-every']);
 const CONTENT = { title: 'Your cart misses you', body: 'Come back for 10% off', url: '/cart' };
+/** Above the pushes each subscriber gets in one run (a trigger or two, two broadcasts). */
+const CAPPED_PER_DAY = 5;
 const PAYLOAD = JSON.stringify({ deliveryId: newId('dlv'), ...CONTENT });
 
 const database = benchDatabase(process.env.BECKON_DATABASE_URL);
@@ -59,7 +63,7 @@ try {
     BECKON_RATE_LIMIT_PER_IP: '0',
     BECKON_RATE_LIMIT_PER_SITE: '0',
   });
-  let fanOut, triggers, memory;
+  let fanOut, capped, triggers, memory;
   try {
     const campaignId = await createCampaign(server, seeded.apiKey, CONTENT);
     const context = {
@@ -75,6 +79,9 @@ try {
     process.stderr.write(`fan-out to ${N.toLocaleString()}…\n`);
     fanOut = await sendToAll(context, N);
     memory = await server.memory();
+    process.stderr.write(`capped fan-out (perDay ${CAPPED_PER_DAY}) to ${N.toLocaleString()}…\n`);
+    await setSiteCapping(context, seeded.siteId, { perDay: CAPPED_PER_DAY });
+    capped = await sendToAll(context, N);
   } catch (error) {
     process.stderr.write(`the server said:\n${server.log()}`);
     throw error;
@@ -105,13 +112,14 @@ try {
     database: database.label,
     decryptEvery: DECRYPT_EVERY,
     fanOut,
+    capped,
     naive: { ...naive, checks: naiveChecks },
     floor,
     cores: availableParallelism(),
     triggers,
     memory,
   });
-  if (!fanOut.complete || naive.failed > 0) process.exitCode = 1;
+  if (!fanOut.complete || !capped.complete || naive.failed > 0) process.exitCode = 1;
 } finally {
   await push.call('close').catch(() => {});
   await database.drop();

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './support/beckon.ts';
-import { testDatabase, type TestDatabase } from './support/databases.ts';
+import { eventually, startBeckon, type TestBeckon } from './support/beckon.ts';
+import { DIALECTS, testDatabase, type TestDatabase } from './support/databases.ts';
 import { freePort, runBeckon, spawnBeckon, waitForExit } from './support/process.ts';
 import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
 
@@ -102,5 +102,110 @@ describe('frequency capping with two worker processes on PostgreSQL', () => {
       cappingIgnored: SUBSCRIBERS,
     });
     expect(push.messages).toHaveLength(3 * SUBSCRIBERS);
+  });
+});
+
+/**
+ * Caps are rolling windows over pushes a subscriber actually got, whether or not a cap was
+ * configured when they were sent (issue 16.1).
+ */
+describe.each(DIALECTS)('caps set after a broadcast on %s', (dialect) => {
+  let push: LocalPushService;
+  let beckon: TestBeckon;
+  const PAGE = 'https://shop.example';
+
+  beforeAll(async () => {
+    push = await createLocalPushService();
+    beckon = await startBeckon({ dialect, pushOrigins: [push.origin], origins: [PAGE] });
+  });
+
+  afterAll(async () => {
+    await beckon.stop();
+    await push.close();
+  });
+
+  async function json(res: Response) {
+    return (await res.json()) as Record<string, any>;
+  }
+
+  const settled = (id: string) =>
+    eventually(
+      async () => {
+        const n = await json(await beckon.api(`/v1/notifications/${id}`));
+        return n.status === 'sent' ? n : undefined;
+      },
+      { timeoutMs: 15_000, what: `notification ${id}` },
+    );
+
+  it('counts a broadcast sent with no cap against a perDay cap set afterwards', async () => {
+    const subscribers = push.createSubscribers(3);
+    for (const s of subscribers) {
+      const res = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PAGE },
+        body: JSON.stringify({ subscription: { endpoint: s.endpoint, keys: s.keys } }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const campaign = await json(
+      await beckon.api('/v1/campaigns', {
+        body: { name: 'News', messages: [{ title: 'Morning', body: 'news' }] },
+      }),
+    );
+    const send = async () =>
+      json(
+        await beckon.api('/v1/notifications', {
+          body: { campaignId: campaign.id, target: { all: true } },
+        }),
+      );
+
+    const morning = await settled((await send()).notificationId);
+    expect(morning.counts).toMatchObject({ delivered: 3, capped: 0 });
+
+    const patched = await beckon.api(`/v1/sites/${beckon.siteId}`, {
+      method: 'PATCH',
+      body: { capping: { perDay: 1 } },
+    });
+    expect(patched.status).toBe(200);
+
+    const noon = await settled((await send()).notificationId);
+    expect(noon.counts).toMatchObject({ delivered: 0, capped: 3, failed: 0 });
+    expect(push.messages).toHaveLength(3);
+  });
+
+  it('does not count a push the push service refused against the cap', async () => {
+    const site = await json(
+      await beckon.api('/v1/sites', {
+        body: { name: 'Capped', origins: [PAGE], capping: { perDay: 1 } },
+      }),
+    );
+    const subscriber = push.createSubscriber();
+    const res = await fetch(`${beckon.url}/v1/sites/${site.siteKey}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: PAGE },
+      body: JSON.stringify({
+        subscription: { endpoint: subscriber.endpoint, keys: subscriber.keys },
+      }),
+    });
+    const { subscriberId } = (await res.json()) as { subscriberId: string };
+    const campaign = await json(
+      await beckon.api('/v1/campaigns', {
+        body: { name: 'Once', messages: [{ title: 'Once a day', body: '' }] },
+      }),
+    );
+    const send = async () =>
+      json(
+        await beckon.api('/v1/notifications', {
+          body: { campaignId: campaign.id, target: { subscriberIds: [subscriberId] } },
+        }),
+      );
+    push.respondWith(subscriber.id, { status: 403, body: '{"reason":"BadJwtToken"}', times: 1 });
+    const refused = await settled((await send()).notificationId);
+    expect(refused.counts).toMatchObject({ failed: 1, capped: 0 });
+
+    const next = await settled((await send()).notificationId);
+    expect(next.counts).toMatchObject({ delivered: 1, capped: 0 });
+    const third = await settled((await send()).notificationId);
+    expect(third.counts).toMatchObject({ delivered: 0, capped: 1 });
   });
 });

@@ -174,6 +174,36 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     expect((await beckon.api(`/v1/subscribers/${body.subscriberId}`)).status).toBe(404);
   });
 
+  it("records a 403's reason (Apple's BadJwtToken) on the delivery and counts failure reasons on the notification", async () => {
+    const refused = push.createSubscribers(2);
+    const other = push.createSubscriber();
+    const ids: string[] = [];
+    for (const s of [...refused, other]) ids.push((await subscribe(s)).body.subscriberId);
+    for (const s of refused) {
+      push.respondWith(s.id, { status: 403, body: '{"reason":"BadJwtToken"}', times: 1 });
+    }
+    push.respondWith(other.id, { status: 400, body: 'Invalid\r\nTTL', times: 1 });
+    const { notificationId } = await send({ target: { subscriberIds: ids } });
+    const done = (await settled(notificationId)) as Awaited<ReturnType<typeof settled>> & {
+      failureReasons: Array<{ reason: string; count: number }>;
+    };
+    expect(done.counts).toMatchObject({ targeted: 3, sent: 3, delivered: 0, failed: 3 });
+    expect(done.failureReasons).toEqual([
+      { reason: 'push service answered 403: BadJwtToken', count: 2 },
+      { reason: 'push service answered 400: Invalid TTL', count: 1 },
+    ]);
+    const rows = await beckon.store.db.kysely
+      .selectFrom('deliveries')
+      .select(['subscriber_id', 'last_error'])
+      .where('notification_id', '=', notificationId)
+      .execute();
+    expect(rows.find((r) => r.subscriber_id === ids[0])?.last_error).toBe(
+      'push service answered 403: BadJwtToken',
+    );
+    // A refused JWT is the sender's fault: the subscription stays.
+    expect((await beckon.api(`/v1/subscribers/${ids[0]}`)).status).toBe(200);
+  });
+
   it('retries a 429 no sooner than its Retry-After', async () => {
     const subscriber = push.createSubscriber();
     const { body } = await subscribe(subscriber);

@@ -20,14 +20,28 @@ export interface SendContext {
 /** Sends are not counted until this many have warmed up the path (JIT, TLS session, threads). */
 const WARM_UP = 10;
 
-async function api<T>(ctx: SendContext, path: string, body?: unknown): Promise<T> {
+async function api<T>(
+  ctx: SendContext,
+  path: string,
+  body?: unknown,
+  method = body === undefined ? 'GET' : 'POST',
+): Promise<T> {
   const res = await fetch(ctx.server.url + path, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** Sets the site's default caps (`{}` removes them). */
+export async function setSiteCapping(
+  ctx: SendContext,
+  siteId: string,
+  capping: { perHour?: number; perDay?: number },
+): Promise<void> {
+  await api(ctx, `/v1/sites/${siteId}`, { capping }, 'PATCH');
 }
 
 export async function createCampaign(

@@ -61,6 +61,7 @@ export async function startBeckon(opts: {
       siteId: reused.siteId,
       vapidPublicKey: reused.vapidPublicKey,
       identitySecret: reused.identitySecret,
+      warnings: reused.warnings,
     }) ??
     (await initWorkspace(
       beckon.store,

@@ -15,12 +15,25 @@ export type PushStub = { subscription: Pick<VirtualSubscriber, 'endpoint' | 'key
  * and so can decrypt what the server sends — keeps it in localStorage for `getSubscription`,
  * and reports the permission as granted. Each `subscribe` call's applicationServerKey is
  * recorded in `window.pushStubCalls` (base64url) so a test can check the snippet used the
- * site's key. Plain JavaScript in a string: a TypeScript function would be serialised with
+ * site's key, and the scope of the registration it was made on in `window.pushStubScopes`.
+ * Plain JavaScript in a string: a TypeScript function would be serialised with
  * the transpiler's helpers (`__name`), which do not exist in the page.
  */
 export const PUSH_STUB = String.raw`(function (stub) {
   var KEY = 'beckon-test:subscription';
   var calls = (window.pushStubCalls = []);
+  // The scope of the registration each subscribe was made on: a PushManager does not know its
+  // registration, so the registration's getter tags the one it hands out.
+  var scopes = (window.pushStubScopes = []);
+  var pushManager = Object.getOwnPropertyDescriptor(ServiceWorkerRegistration.prototype, 'pushManager');
+  Object.defineProperty(ServiceWorkerRegistration.prototype, 'pushManager', {
+    configurable: true,
+    get: function () {
+      var manager = pushManager.get.call(this);
+      manager.stubScope = this.scope;
+      return manager;
+    },
+  });
   function b64url(bytes) {
     return btoa(String.fromCharCode.apply(null, bytes))
       .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -44,6 +57,7 @@ export const PUSH_STUB = String.raw`(function (stub) {
     var key = options && options.applicationServerKey;
     var view = ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength) : key && new Uint8Array(key);
     calls.push(view ? b64url(view) : 'missing');
+    scopes.push(this.stubScope || 'unknown');
     if (stub === 'hang') return new Promise(function () {});
     localStorage.setItem(KEY, JSON.stringify(stub.subscription));
     return Promise.resolve(make(stub.subscription));

@@ -16,6 +16,16 @@ export interface PageOptions {
   /** `data-consent="required"` on the script tag. */
   consent?: boolean;
   recipe?: WorkerRecipe;
+  /**
+   * Where the page puts Beckon's worker (`data-sw`), e.g. `/push/beckon-sw.js` (scope `/push/`);
+   * default `/beckon-sw.js`. Any path ending in `/beckon-sw.js` serves it.
+   */
+  swPath?: string;
+  /**
+   * The site's own worker (a PWA's) at `/site-sw.js`, scope `/`, registered by the page before
+   * the snippet loads; it claims the page at once.
+   */
+  siteWorker?: boolean;
 }
 
 export interface TestSite {
@@ -25,6 +35,12 @@ export interface TestSite {
   url(options: PageOptions): string;
   close(): Promise<void>;
 }
+
+/** A site's own worker, as a PWA has: it takes over the page at once and handles fetches. */
+const SITE_WORKER = `self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', () => {});
+`;
 
 const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -39,8 +55,8 @@ function shopPage(api: string, q: URLSearchParams): string {
   const attrs = [
     `src="${escapeAttr(api)}/beckon.js"`,
     `data-site="${escapeAttr(site)}"`,
-    // The worker stays at /beckon-sw.js (scope `/`); the query only picks the recipe.
-    `data-sw="/beckon-sw.js?recipe=${escapeAttr(recipe)}"`,
+    // The worker stays at /beckon-sw.js (scope `/`) unless told; the query only picks the recipe.
+    `data-sw="${escapeAttr(q.get('sw') ?? '/beckon-sw.js')}?recipe=${escapeAttr(recipe)}"`,
     q.get('consent') ? 'data-consent="required"' : '',
   ];
   return `<!doctype html>
@@ -54,6 +70,7 @@ function shopPage(api: string, q: URLSearchParams): string {
     });
   });
 </script>
+${q.get('siteWorker') ? "<script>navigator.serviceWorker.register('/site-sw.js');</script>" : ''}
 <script async ${attrs.join(' ')}></script>
 </head><body><h1>Test shop</h1><button>Buy</button></body></html>`;
 }
@@ -70,7 +87,11 @@ export async function startTestSite(api: string): Promise<TestSite> {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end(shopPage(api, url.searchParams));
     }
-    if (url.pathname === '/beckon-sw.js') {
+    if (url.pathname === '/site-sw.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      return void res.end(SITE_WORKER);
+    }
+    if (url.pathname.endsWith('/beckon-sw.js')) {
       const body =
         url.searchParams.get('recipe') === 'importScripts'
           ? `importScripts(${JSON.stringify(`${api}/beckon-sw.js`)});\n`
@@ -88,6 +109,8 @@ export async function startTestSite(api: string): Promise<TestSite> {
     url(o) {
       const q = new URLSearchParams({ site: o.siteKey, recipe: o.recipe ?? 'copy' });
       if (o.consent) q.set('consent', '1');
+      if (o.swPath) q.set('sw', o.swPath);
+      if (o.siteWorker) q.set('siteWorker', '1');
       return `${origin}/?${q}`;
     },
     close: () =>

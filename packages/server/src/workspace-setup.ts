@@ -1,6 +1,7 @@
 import webpush from 'web-push';
 import { completePrompt } from './domain/site-defaults.ts';
 import { DEFAULT_VAPID_SUBJECT } from './http/routes/sites.ts';
+import { vapidSubjectWarnings, type SiteWarning } from './domain/vapid-subject.ts';
 import type { Category } from './wire.ts';
 import type { Store } from './storage/store.ts';
 
@@ -11,6 +12,8 @@ export interface InitResult {
   vapidPublicKey: string;
   /** Keys the `userHash` of identify calls; shown here once (API.md "Identity verification"). */
   identitySecret: string;
+  /** About the site made (a placeholder VAPID subject): `init` prints them on stderr too. */
+  warnings: SiteWarning[];
 }
 
 /**
@@ -45,5 +48,6 @@ export async function initWorkspace(
     siteId: site.id,
     vapidPublicKey: site.vapidPublicKey,
     identitySecret: site.identitySecret,
+    warnings: vapidSubjectWarnings(site.vapidSubject),
   };
 }

@@ -87,7 +87,8 @@ export function boot(cfg: ScriptConfig): void {
     const categories = ids.map(String);
     // Also the preselection for a prompt yet to come.
     store.set(CATEGORIES, JSON.stringify(categories));
-    const subscription = supported && store.get(SUBSCRIBER_ID) && (await currentSubscription());
+    const subscription =
+      supported && store.get(SUBSCRIBER_ID) && (await currentSubscription(cfg.sw));
     if (subscription) await save(subscription, categories);
   };
 

@@ -1,4 +1,3 @@
-import { Workbox } from 'workbox-window';
 import { base64UrlBytes, withTimeout } from './util.ts';
 
 const TIMEOUT = 1e4;
@@ -21,14 +20,7 @@ export async function subscribePush(
   // outside a gesture and Chrome shows its quiet UI for late requests. The worker registers
   // meanwhile; nothing is subscribed before the answer is "granted".
   const permission = Notification.requestPermission();
-  await new Workbox(swUrl).register();
-  // `ready` never settles if the worker's scope does not cover this page (a `data-sw` in a
-  // sub-folder); say so instead of hanging.
-  const registration = await withTimeout(
-    navigator.serviceWorker.ready,
-    TIMEOUT,
-    'Service worker not ready',
-  );
+  const registration = await withTimeout(activated(swUrl), TIMEOUT, 'Service worker not ready');
   const answer = await permission;
   if (answer != 'granted') throw Error(`Notification permission ${answer}`);
   return withTimeout(
@@ -41,7 +33,31 @@ export async function subscribePush(
   );
 }
 
-/** This page's current subscription, if the worker is registered and subscribed. */
-export const currentSubscription = async () =>
-  (await (await navigator.serviceWorker.getRegistration())?.pushManager.getSubscription()) ||
+/**
+ * Registers Beckon's worker and resolves with its registration once it has an active worker
+ * (`pushManager.subscribe` needs one). Not `navigator.serviceWorker.ready`: that waits for a
+ * worker whose scope covers this page, which a `data-sw` in a sub-folder (scope `/push/`)
+ * never is, and with the site's own worker at `/` it would hand back that one instead.
+ */
+const activated = async (swUrl: string) => {
+  const registration = await navigator.serviceWorker.register(swUrl);
+  const worker = registration.installing || registration.waiting;
+  if (!registration.active && worker)
+    await new Promise((resolve, reject) =>
+      worker.addEventListener('statechange', () =>
+        // The worker becomes the registration's active one as it starts activating.
+        registration.active
+          ? resolve(0)
+          : worker.state == 'redundant' && reject(Error('Service worker failed to install')),
+      ),
+    );
+  return registration;
+};
+
+/**
+ * This page's current subscription, if Beckon's worker is registered and subscribed. Looked up
+ * by the worker's URL, not the page's: the page may belong to another worker's scope.
+ */
+export const currentSubscription = async (swUrl: string) =>
+  (await (await navigator.serviceWorker.getRegistration(swUrl))?.pushManager.getSubscription()) ||
   undefined;

@@ -18,7 +18,7 @@ interface Scripted {
   remaining: number;
 }
 
-const ERROR_STATUSES = new Set([400, 404, 410, 413, 429, 500, 503]);
+const ERROR_STATUSES = new Set([400, 403, 404, 410, 413, 429, 500, 503]);
 
 /**
  * @example

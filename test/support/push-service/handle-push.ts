@@ -119,11 +119,16 @@ export function createPushHandler(deps: PushHandlerDeps): PushHandler {
     }
     attempt(behaviour.status);
     const retryAfter = 'retryAfter' in behaviour ? behaviour.retryAfter : undefined;
+    const text = behaviour.body ?? `scripted ${behaviour.status}`;
     answer(
       res,
       behaviour.status,
-      retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-      `scripted ${behaviour.status}`,
+      {
+        ...(retryAfter !== undefined && { 'retry-after': String(retryAfter) }),
+        // Apple answers its errors as JSON `{"reason": …}`.
+        ...(text.startsWith('{') && { 'content-type': 'application/json' }),
+      },
+      text,
     );
   }
 

@@ -239,6 +239,20 @@ describe('local push service over HTTP', () => {
     expect(service.rejected).toHaveLength(0);
   });
 
+  it("answers a scripted 403 with Apple's JSON reason, as it does for a refused VAPID subject", async () => {
+    service.respondWith(subscriber.id, {
+      status: 403,
+      body: '{"reason":"BadJwtToken"}',
+      times: 1,
+    });
+    const refused = await post(requestFor(subscriber, 'hi'));
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toContain('application/json');
+    expect(await refused.json()).toEqual({ reason: 'BadJwtToken' });
+    expect(service.messages).toHaveLength(0);
+    expect((await post(requestFor(subscriber, 'hi'))).status).toBe(201);
+  });
+
   it('answers 429 with the scripted Retry-After, seconds or HTTP-date', async () => {
     const date = new Date(Date.now() + 60_000).toUTCString();
     service.respondWith(subscriber.endpoint, {

@@ -102,10 +102,12 @@ export interface Attempt {
  * A scripted answer. `times` is how many requests it applies to (default: every one from now on);
  * once used up, the next behaviour queued for the same target applies, or normal service resumes.
  * Behaviours apply only to requests that pass validation, as a real service checks first.
+ * `body` is the answer's text (default `scripted <status>`); one that starts with `{` is sent as
+ * JSON, e.g. Apple's `{ status: 403, body: '{"reason":"BadJwtToken"}' }`.
  */
 export type Behaviour =
-  | { status: 400 | 404 | 410 | 413 | 500; times?: number }
-  | { status: 429 | 503; retryAfter?: number | string; times?: number }
+  | { status: 400 | 403 | 404 | 410 | 413 | 500; body?: string; times?: number }
+  | { status: 429 | 503; retryAfter?: number | string; body?: string; times?: number }
   | { delayMs: number; times?: number };
 
 export interface WaitForMessagesOptions {

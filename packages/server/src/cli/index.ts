@@ -7,6 +7,7 @@ import { secretBoxFor } from '../secrets/open-secrets.ts';
 import { sealStoredSecrets } from '../secrets/reseal.ts';
 import { createStore } from '../storage/store.ts';
 import { secretsCommand, SECRETS_USAGE } from './secrets.ts';
+import { vapidSubjectSchema } from '../http/schemas.ts';
 import { initWorkspace } from '../workspace-setup.ts';
 
 const USAGE = `Usage: beckon <command>
@@ -50,6 +51,13 @@ async function init(args: string[]): Promise<void> {
       subject: { type: 'string' },
     },
   });
+  const subject =
+    values.subject === undefined ? undefined : vapidSubjectSchema.safeParse(values.subject);
+  if (subject && !subject.success) {
+    process.stderr.write(`--subject ${subject.error.issues[0]?.message ?? 'is not valid'}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const config = loadConfig();
   const { box } = secretBoxFor(config.secretKey, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
@@ -62,10 +70,11 @@ async function init(args: string[]): Promise<void> {
       {
         name: values.name,
         origins: values.origin?.map((o) => new URL(o).origin),
-        subject: values.subject,
+        subject: subject?.data,
       },
       Date.now(),
     );
+    warn(result.warnings);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
@@ -84,6 +93,7 @@ async function serve(): Promise<void> {
   if (config.init) {
     const result = await initWorkspace(beckon.store, {}, Date.now());
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    warn(result.warnings);
   }
   const server = await listen(beckon.app, config);
   if (config.workers) beckon.startWorkers();
@@ -101,6 +111,11 @@ async function worker(): Promise<void> {
   beckon.startWorkers();
   log(`delivery worker running (${beckon.store.db.dialect})`);
   onShutdown(() => beckon.close());
+}
+
+/** Warnings go to stderr, so `init --json` still prints exactly one line on stdout. */
+function warn(warnings: ReadonlyArray<{ message: string }>): void {
+  for (const w of warnings) log(`warning: ${w.message}`);
 }
 
 /** Finishes the batch in hand on SIGINT/SIGTERM; what is not recorded is retried by lease. */

@@ -1,7 +1,7 @@
 import type { RetryPolicy } from '../domain/push-response.ts';
-import { capRules } from '../domain/capping.ts';
+import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
-import type { Capping } from '../storage/sites.ts';
+import type { SlotRequest } from '../storage/capping.ts';
 import type { Store } from '../storage/store.ts';
 import { createLimiter } from './limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
@@ -23,6 +23,8 @@ export interface DeliveryWorkerOptions {
 
 type Recorded = { delivery: DeliveryRow; result: DeliveryResult };
 type PayloadOf = Awaited<ReturnType<typeof renderForDelivery>>;
+/** A delivery ready to send, once its cap slot (first sends only) is granted. */
+type Ready = { delivery: DeliveryRow; message: PushMessage; slot: SlotRequest | undefined };
 type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
@@ -60,38 +62,39 @@ export function createDeliveryWorker(deps: {
   }
 
   /**
-   * Caps (site and campaign, per subscriber, rolling hour/day) are taken once, before a
-   * delivery's first request: false means capped. ignoreCapping skips the check but the
-   * push is still logged, so it counts against later ones.
-   */
-  async function withinCaps(
-    delivery: DeliveryRow,
-    site: { capping: Capping },
-    campaign: { capping: Capping | null } | undefined,
-    ignoreCapping: boolean,
-    now: number,
-  ): Promise<boolean> {
-    if (delivery.sent_at !== null) return true;
-    const rules = capRules(site.capping, campaign?.capping ?? null, delivery.campaign_id);
-    if (rules.length === 0) return true;
-    if (ignoreCapping) {
-      await store.capping.log(delivery.subscriber_id, delivery.campaign_id, now);
-      return true;
-    }
-    return store.capping.reserve(delivery.subscriber_id, delivery.campaign_id, rules, now);
-  }
-
-  /**
    * Sends a batch. One delivery that cannot be loaded, prepared or recorded fails alone
    * (afterCrash: backoff, then `failed` with its error); the rest of the batch, whatever
    * workspace it belongs to, goes on.
    */
   async function deliver(batch: DeliveryRow[]): Promise<void> {
-    let context: Awaited<ReturnType<typeof loadContext>>;
-    let payloadOf: PayloadOf;
+    const now = clock();
+    const recorded: Recorded[] = [];
+    let context: BatchContext;
+    const ready: Ready[] = [];
+    let granted: Set<string>;
     try {
       context = await loadContext(batch);
-      payloadOf = await renderForDelivery(store, batch, context.notifications, context.subscribers);
+      const payloadOf = await renderForDelivery(
+        store,
+        batch,
+        context.notifications,
+        context.subscribers,
+      );
+      for (const delivery of batch) {
+        try {
+          const checked = check(delivery, context, payloadOf, now);
+          if ('result' in checked) recorded.push({ delivery, result: checked.result });
+          else ready.push(checked);
+        } catch (error) {
+          recorded.push(...crashed([delivery], error));
+        }
+      }
+      // Every first send is logged, capped or not, in one statement for the batch; a retry
+      // was logged (and counted against the caps) when its first request left.
+      granted = await store.capping.reserve(
+        ready.flatMap((r) => (r.slot ? [r.slot] : [])),
+        now,
+      );
     } catch (error) {
       if (batch.length > 1) {
         // Find the row that cannot be read: each delivery on its own (nothing was sent yet).
@@ -101,21 +104,15 @@ export function createDeliveryWorker(deps: {
       await recordEach(crashed(batch, error));
       return;
     }
-    const now = clock();
-    const recorded: Recorded[] = [];
     const sending: DeliveryRow[] = [];
     const messages: PushMessage[] = [];
-    for (const delivery of batch) {
-      try {
-        const message = await prepare(delivery, context, payloadOf, now);
-        if ('result' in message) recorded.push({ delivery, result: message.result });
-        else {
-          sending.push(delivery);
-          messages.push(message);
-        }
-      } catch (error) {
-        recorded.push(...crashed([delivery], error));
+    for (const item of ready) {
+      if (item.slot && !granted.has(item.delivery.id)) {
+        recorded.push({ delivery: item.delivery, result: { kind: 'capped', requested: false } });
+        continue;
       }
+      sending.push(item.delivery);
+      messages.push(item.message);
     }
     const sent = await sender.sendMany(messages);
     const answeredAt = clock();
@@ -173,13 +170,17 @@ export function createDeliveryWorker(deps: {
     };
   }
 
-  /** The push message for one delivery, or its outcome when no request is to be made. */
-  async function prepare(
+  /**
+   * What one delivery needs: its outcome when no request is to be made, else its message and,
+   * for a first send, the cap slot to ask for. Rendered before caps are taken, so a send that
+   * cannot go takes no slot.
+   */
+  function check(
     delivery: DeliveryRow,
     context: BatchContext,
     payloadOf: PayloadOf,
     now: number,
-  ): Promise<PushMessage | { result: DeliveryResult }> {
+  ): Ready | { result: DeliveryResult } {
     const requested = delivery.sent_at !== null;
     if (now >= delivery.expires_at) return { result: { kind: 'expired', requested } };
     const subscriber = context.subscribers.get(delivery.subscriber_id);
@@ -193,14 +194,20 @@ export function createDeliveryWorker(deps: {
       } as const;
       return { result };
     }
-    // Rendered before caps are taken, so a send that cannot go takes no cap slot.
     const payload = payloadOf(delivery, notification, subscriber, site.origins);
     if (!payload.ok) return { result: { kind: 'failed', reason: payload.reason, requested } };
     const campaign = context.campaigns.get(delivery.campaign_id);
-    if (!(await withinCaps(delivery, site, campaign, notification.ignoreCapping, now))) {
-      return { result: { kind: 'capped', requested: false } };
-    }
-    return {
+    const slot: SlotRequest | undefined = requested
+      ? undefined
+      : {
+          deliveryId: delivery.id,
+          subscriberId: delivery.subscriber_id,
+          campaignId: delivery.campaign_id,
+          siteId: site.id,
+          limits: capLimits(site.capping, campaign?.capping ?? null, notification.ignoreCapping),
+          reclaimed: delivery.attempts > 1,
+        };
+    const message: PushMessage = {
       subscription: {
         endpoint: subscriber.endpoint,
         keys: { p256dh: subscriber.p256dh, auth: subscriber.auth },
@@ -216,6 +223,7 @@ export function createDeliveryWorker(deps: {
       urgency: notification.urgency,
       topic: notification.topic,
     };
+    return { delivery, message, slot };
   }
 
   return {

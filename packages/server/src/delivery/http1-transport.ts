@@ -3,6 +3,9 @@ import https from 'node:https';
 import type { PushAnswer } from '../domain/push-response.ts';
 import type { PushRequest } from './push-transport.ts';
 
+/** Push services answer with a short text at most; more is not worth keeping. */
+const MAX_ANSWER_BYTES = 4096;
+
 /**
  * HTTP/1.1 with keep-alive, one agent (connection pool) per push-service origin, so TLS
  * handshakes are paid once per connection, not per message. For `http:` push services and
@@ -38,12 +41,17 @@ export function createHttp1Transport(options: {
           { method: 'POST', headers: request.headers, agent: agentFor(url), timeout: timeoutMs },
           (res) => {
             const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              // A push service answers a short text; a longer body is read but not kept.
+              if (bytes < MAX_ANSWER_BYTES) chunks.push(chunk);
+              bytes += chunk.length;
+            });
             res.on('end', () =>
               resolve({
                 statusCode: res.statusCode ?? 0,
                 headers: res.headers,
-                body: Buffer.concat(chunks).toString('utf8'),
+                body: Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES),
               }),
             );
             res.on('error', reject);

@@ -4,21 +4,35 @@ import type { Capping } from '../storage/sites.ts';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-export interface CapRule {
-  /** null: count every push to the subscriber (site caps); else that campaign's only. */
-  campaignId: string | null;
-  windowMs: number;
-  max: number;
+/**
+ * The most pushes one subscriber may have had in each rolling window for a push to go ahead;
+ * null: no limit. Site caps count every push to the subscriber, campaign caps only that
+ * campaign's.
+ */
+export interface CapLimits {
+  siteHour: number | null;
+  siteDay: number | null;
+  campaignHour: number | null;
+  campaignDay: number | null;
 }
 
-/** The caps that apply to one push: the site's over all pushes, the campaign's over its own. */
-export function capRules(site: Capping, campaign: Capping | null, campaignId: string): CapRule[] {
-  const rules: CapRule[] = [];
-  const add = (caps: Capping | null, scope: string | null) => {
-    if (caps?.perHour) rules.push({ campaignId: scope, windowMs: HOUR_MS, max: caps.perHour });
-    if (caps?.perDay) rules.push({ campaignId: scope, windowMs: DAY_MS, max: caps.perDay });
+/**
+ * The caps that apply to one push, or null when nothing limits it (no caps configured, or the
+ * notification says `ignoreCapping`): such a push is still logged, so it counts against later ones.
+ *
+ * @example capLimits({ perDay: 5 }, null, false) // { siteDay: 5, siteHour: null, … }
+ */
+export function capLimits(
+  site: Capping,
+  campaign: Capping | null,
+  ignoreCapping: boolean,
+): CapLimits | null {
+  if (ignoreCapping) return null;
+  const limits: CapLimits = {
+    siteHour: site.perHour ?? null,
+    siteDay: site.perDay ?? null,
+    campaignHour: campaign?.perHour ?? null,
+    campaignDay: campaign?.perDay ?? null,
   };
-  add(site, null);
-  add(campaign, campaignId);
-  return rules;
+  return Object.values(limits).some((n) => n !== null) ? limits : null;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyPushAnswer, parseRetryAfter } from './push-response.ts';
+import {
+  backoffDelay,
+  classifyPushAnswer,
+  MAX_REASON_LENGTH,
+  parseRetryAfter,
+  serviceReason,
+} from './push-response.ts';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
 
@@ -27,6 +33,35 @@ describe('classifyPushAnswer', () => {
     expect(classifyPushAnswer({ statusCode: 400, headers: {} }, { now, attempts: 1 }).kind).toBe(
       'failed',
     );
+  });
+
+  it("records a 403's reason from Apple's JSON answer (BadJwtToken) as a failure, not a retry", () => {
+    const outcome = classifyPushAnswer(
+      { statusCode: 403, headers: {}, body: '{"reason":"BadJwtToken"}' },
+      { now, attempts: 1 },
+    );
+    expect(outcome).toEqual({ kind: 'failed', reason: 'push service answered 403: BadJwtToken' });
+  });
+
+  it('reads the reason of Mozilla and FCM answers, and plain text', () => {
+    expect(
+      serviceReason('{"code":401,"errno":109,"error":"Unauthorized","message":"bad sig"}'),
+    ).toBe('bad sig');
+    expect(serviceReason('{"error":{"code":403,"message":"sender mismatch"}}')).toBe(
+      'sender mismatch',
+    );
+    expect(serviceReason('  invalid JWT\n')).toBe('invalid JWT');
+    expect(serviceReason('[1,2]')).toBe('[1,2]');
+    expect(serviceReason(undefined)).toBe('');
+  });
+
+  it('keeps a hostile reason to one short line of text', () => {
+    const reason = serviceReason(
+      `{"reason":"a\\r\\nX-Injected: 1\\u0000\\u001b[31m${'x'.repeat(5_000)}"}`,
+    );
+    expect(reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect([...reason].length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
+    expect(reason.startsWith('a X-Injected: 1 [31mxxx')).toBe(true);
   });
 
   it('retries 429 no earlier than Retry-After', () => {

@@ -41,11 +41,51 @@ export function classifyPushAnswer(
   }
   // 400 (bad request), 403 (VAPID refused), 413 (payload too large) and the rest: sending
   // the same request again cannot succeed.
-  const detail = answer.body?.trim().slice(0, 200);
+  const detail = serviceReason(answer.body);
   return {
     kind: 'failed',
     reason: `push service answered ${statusCode}${detail ? `: ${detail}` : ''}`,
   };
+}
+
+/** Longest reason kept from a push service's answer. */
+export const MAX_REASON_LENGTH = 200;
+
+/**
+ * The reason a push service gives in its answer's body, made safe to store and show: Apple
+ * answers JSON `{"reason": "BadJwtToken"}`, Mozilla `{"errno", "message", …}`, FCM a JSON
+ * `error.message` or plain text. Control characters and runs of white space become one space,
+ * and it is cut to MAX_REASON_LENGTH characters.
+ *
+ * @example serviceReason('{"reason":"BadJwtToken"}') // 'BadJwtToken'
+ */
+export function serviceReason(body: string | undefined): string {
+  if (!body) return '';
+  let text = body;
+  try {
+    const json: unknown = JSON.parse(body);
+    const picked = pickReason(json);
+    if (picked !== undefined) text = picked;
+  } catch {
+    // Not JSON: the text is the reason.
+  }
+  // C0, DEL and C1 controls and any white space: a stored reason is one plain line.
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  const chars = [...clean]; // by code point, so a cut never splits a surrogate pair
+  return chars.length > MAX_REASON_LENGTH
+    ? `${chars.slice(0, MAX_REASON_LENGTH - 1).join('')}…`
+    : clean;
+}
+
+function pickReason(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const record = json as Record<string, unknown>;
+  for (const key of ['reason', 'message', 'error'] as const) {
+    const value = record[key];
+    if (typeof value === 'string' && value.trim()) return value;
+    if (key === 'error') return pickReason(value);
+  }
+  return undefined;
 }
 
 /** A network error (refused, reset, timed out) is worth retrying like a 503. */

@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, testDatabase, withSecretKey } from '../../../../test/support/databases.ts';
 import { loadConfig } from '../config.ts';
@@ -6,7 +7,10 @@ import { initWorkspace, type InitResult } from '../workspace-setup.ts';
 
 const PUSH_ORIGIN = 'http://127.0.0.1:9';
 const PAGE_ORIGIN = 'https://shop.example';
-const p256dh = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
+const p256dh = (() => {
+  const ecdh = createECDH('prime256v1');
+  return ecdh.generateKeys().toString('base64url');
+})();
 const auth = Buffer.alloc(16, 3).toString('base64url');
 const subscription = (endpoint = `${PUSH_ORIGIN}/push/a`) => ({ endpoint, keys: { p256dh, auth } });
 
@@ -162,6 +166,48 @@ describe.each(DIALECTS)('API errors and isolation on %s', (dialect) => {
       body: { subscription: { endpoint: `${PUSH_ORIGIN}/push/k`, keys: { p256dh: 'abc', auth } } },
     });
     await expectProblem(res, 400);
+  });
+
+  it('refuses a 65-byte p256dh that is not a point on P-256, naming its path, and stores nothing', async () => {
+    const before = await counts();
+    const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
+    const res = await call(`/v1/sites/${mine.siteKey}/subscriptions`, {
+      key: '',
+      body: {
+        subscription: { endpoint: `${PUSH_ORIGIN}/push/oc`, keys: { p256dh: offCurve, auth } },
+      },
+    });
+    const problem = await expectProblem(res, 400);
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'subscription.keys.p256dh' })]),
+    );
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an auth secret that is not exactly 16 bytes, naming its path', async () => {
+    for (const bad of [Buffer.alloc(15, 1), Buffer.alloc(17, 1), Buffer.alloc(4096, 1)]) {
+      const res = await call(`/v1/sites/${mine.siteKey}/subscriptions`, {
+        key: '',
+        body: {
+          subscription: {
+            endpoint: `${PUSH_ORIGIN}/push/au`,
+            keys: { p256dh, auth: bad.toString('base64url') },
+          },
+        },
+      });
+      const problem = await expectProblem(res, 400);
+      expect(problem.errors).toEqual(
+        expect.arrayContaining([expect.objectContaining({ path: 'subscription.keys.auth' })]),
+      );
+    }
+  });
+
+  it('accepts a subscription whose keys are a real P-256 point and a 16-byte secret (201)', async () => {
+    const res = await call(`/v1/sites/${mine.siteKey}/subscriptions`, {
+      key: '',
+      body: { subscription: subscription(`${PUSH_ORIGIN}/push/valid-keys`) },
+    });
+    expect(res.status).toBe(201);
   });
 
   it('answers a missing or wrong API key with 401', async () => {

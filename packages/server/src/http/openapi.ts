@@ -181,7 +181,7 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/notifications/{id}',
-    summary: 'Notification status and counts',
+    summary: 'Notification status, counts and failure reasons',
     auth: 'apiKey',
     success: 200,
   },

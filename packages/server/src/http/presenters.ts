@@ -1,3 +1,4 @@
+import { vapidSubjectWarnings } from '../domain/vapid-subject.ts';
 import type { Campaign } from '../storage/campaigns.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
@@ -22,6 +23,8 @@ export function siteJson(site: Site) {
     identityVerification: site.identityVerification,
     createdAt: iso(site.createdAt),
     updatedAt: iso(site.updatedAt),
+    /** What works now but will hurt (a placeholder VAPID subject); empty when all is well. */
+    warnings: vapidSubjectWarnings(site.vapidSubject),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSafeUrl } from '../domain/safe-content.ts';
 import { hasPlaceholder } from '../domain/template.ts';
+import { AUTH_BYTES, isP256Point, P256DH_BYTES } from '../domain/push-keys.ts';
 
 /**
  * The zod schemas of the public contract (../shared/API.md). They validate at the edge and
@@ -20,6 +21,8 @@ export const utcTimestamp = z
 const base64url = (bytes: number, what: string) =>
   z
     .string()
+    // Padded or not, base64 of `bytes` bytes is at most this long: nothing longer is decoded.
+    .max(Math.ceil(bytes / 3) * 4, `${what} must be ${bytes} bytes`)
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `${what} must be ${bytes} bytes`);
 
@@ -227,11 +230,11 @@ export const subscriptionSchema = z.strictObject({
   endpoint: z.string().min(1).max(2048),
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
-    p256dh: base64url(65, 'keys.p256dh').refine(
-      (s) => Buffer.from(s, 'base64url')[0] === 0x04,
-      'keys.p256dh must be an uncompressed P-256 point',
+    p256dh: base64url(P256DH_BYTES, 'keys.p256dh').refine(
+      (s) => isP256Point(Buffer.from(s, 'base64url')),
+      'keys.p256dh must be an uncompressed point on P-256',
     ),
-    auth: base64url(16, 'keys.auth'),
+    auth: base64url(AUTH_BYTES, 'keys.auth'),
   }),
 });
 

@@ -1,57 +1,138 @@
-import { sql, type Kysely, type SqlBool } from 'kysely';
-import type { CapRule } from '../domain/capping.ts';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { DAY_MS, HOUR_MS, type CapLimits } from '../domain/capping.ts';
 import type { DialectName } from './database.ts';
 import type { Database } from './schema.ts';
 
+/** One push about to be sent for the first time. */
+export interface SlotRequest {
+  deliveryId: string;
+  subscriberId: string;
+  campaignId: string;
+  /** Serialises workers that check the same subscribers' caps (a subscriber has one site). */
+  siteId: string;
+  /** null: log the push without checking (no caps, or ignoreCapping). */
+  limits: CapLimits | null;
+  /**
+   * Claimed before without an outcome (a lease ran out, a worker died): its slot may already
+   * be logged, and then it keeps it rather than taking a second one.
+   */
+  reclaimed?: boolean;
+}
+
+/** Rows per statement: 7 parameters each stays far under SQLite's 32,766. */
+const CHUNK = 500;
+/** First key of the two-key advisory locks (`pg_advisory_xact_lock(int, int)`): "caps". */
+const CAP_LOCK_SPACE = 0x63617073;
+
 /**
- * Per-subscriber caps, enforced atomically across workers: a push is logged only if every
- * rolling window still has room, in one INSERT … SELECT … WHERE. SQLite runs that under
- * its single write lock; PostgreSQL first takes a transaction-scoped advisory lock on the
- * subscriber, because READ COMMITTED would let two workers both see room.
+ * The push log behind per-subscriber caps (rolling windows over pushes a subscriber got).
+ * Every push is logged; caps for a whole claimed batch are decided in one INSERT … SELECT per
+ * chunk that logs the pushes whose subscriber still has room in every window and returns them.
+ * SQLite runs that under its single write lock; PostgreSQL first takes a transaction-scoped
+ * advisory lock per site with caps in the batch, because READ COMMITTED would let two workers
+ * both see room.
  */
 export function createCappingStore(db: Kysely<Database>, dialect: DialectName) {
   return {
-    /** Logs the push and returns true if the caps allow it; false: capped, nothing logged. */
-    async reserve(
-      subscriberId: string,
-      campaignId: string,
-      rules: readonly CapRule[],
-      now: number,
-    ): Promise<boolean> {
-      const room = rules.map(
-        (rule) =>
-          sql<SqlBool>`(SELECT count(*) FROM push_log p WHERE p.subscriber_id = ${subscriberId} AND p.sent_at > ${now - rule.windowMs}${
-            rule.campaignId === null ? sql`` : sql` AND p.campaign_id = ${rule.campaignId}`
-          }) < ${rule.max}`,
-      );
-      const allowed = room.length > 0 ? sql.join(room, sql` AND `) : sql`1 = 1`;
-      return db.transaction().execute(async (trx) => {
-        if (dialect === 'postgres') {
-          await sql`SELECT pg_advisory_xact_lock(hashtext(${subscriberId}))`.execute(trx);
+    /**
+     * Logs the pushes that may go and returns their delivery ids; the others are capped and
+     * leave nothing behind.
+     *
+     * @example const granted = await store.capping.reserve(requests, Date.now());
+     */
+    async reserve(requests: readonly SlotRequest[], now: number): Promise<Set<string>> {
+      const granted = new Set<string>();
+      if (requests.length === 0) return granted;
+      await db.transaction().execute(async (trx) => {
+        const reclaimed = requests.filter((r) => r.reclaimed).map((r) => r.deliveryId);
+        for (let i = 0; i < reclaimed.length; i += CHUNK) {
+          const held = await trx
+            .selectFrom('push_log')
+            .select('delivery_id')
+            .where('delivery_id', 'in', reclaimed.slice(i, i + CHUNK))
+            .execute();
+          for (const row of held) if (row.delivery_id) granted.add(row.delivery_id);
         }
-        const result = await sql`
-          INSERT INTO push_log (subscriber_id, campaign_id, sent_at)
-          SELECT ${subscriberId}, ${campaignId}, ${now} WHERE ${allowed}`.execute(trx);
-        return Number(result.numAffectedRows ?? 0) > 0;
+        const pending =
+          granted.size > 0 ? requests.filter((r) => !granted.has(r.deliveryId)) : requests;
+        if (dialect === 'postgres') {
+          const sites = [...new Set(pending.filter((r) => r.limits).map((r) => r.siteId))];
+          // Sorted, so two workers always lock in the same order and never deadlock.
+          for (const site of sites.sort()) {
+            await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAP_LOCK_SPACE)}, hashtext(${site}))`.execute(
+              trx,
+            );
+          }
+        }
+        // The statement counts the log as it was when it started, so two pushes for one
+        // subscriber in one statement would both see the same room: one a round.
+        for (const round of rounds(pending)) {
+          for (let i = 0; i < round.length; i += CHUNK) {
+            const result = await reserveStatement(round.slice(i, i + CHUNK), now).execute(trx);
+            for (const row of result.rows) granted.add(row.delivery_id);
+          }
+        }
       });
+      return granted;
     },
 
-    /** Logs a push sent without checking (ignoreCapping): it still counts against later ones. */
-    async log(subscriberId: string, campaignId: string, now: number): Promise<void> {
-      await db
-        .insertInto('push_log')
-        .values({ subscriber_id: subscriberId, campaign_id: campaignId, sent_at: now })
-        .execute();
+    /** Gives back the slots of pushes that never reached the subscriber (failed, expired). */
+    async release(deliveryIds: readonly string[], trx: Kysely<Database> = db): Promise<void> {
+      for (let i = 0; i < deliveryIds.length; i += CHUNK) {
+        await trx
+          .deleteFrom('push_log')
+          .where('delivery_id', 'in', deliveryIds.slice(i, i + CHUNK))
+          .execute();
+      }
     },
 
     /** Drops log rows older than any window (a day), so the table stays small. */
     async prune(now: number): Promise<void> {
       await db
         .deleteFrom('push_log')
-        .where('sent_at', '<', now - 2 * 24 * 3_600_000)
+        .where('sent_at', '<', now - 2 * DAY_MS)
         .execute();
     },
   };
+}
+
+function reserveStatement(
+  requests: readonly SlotRequest[],
+  now: number,
+): RawBuilder<{ delivery_id: string }> {
+  const n = (value: number | null | undefined) => sql`CAST(${value ?? null} AS BIGINT)`;
+  const values = requests.map(
+    (r) =>
+      sql`(${r.deliveryId}, ${r.subscriberId}, ${r.campaignId}, ${n(r.limits?.siteHour)}, ${n(
+        r.limits?.siteDay,
+      )}, ${n(r.limits?.campaignHour)}, ${n(r.limits?.campaignDay)})`,
+  );
+  const room = (limit: string, windowMs: number, ownCampaign: boolean) => sql`(
+    b.${sql.ref(limit)} IS NULL OR (
+      SELECT count(*) FROM push_log p
+      WHERE p.subscriber_id = b.subscriber_id AND p.sent_at > ${now - windowMs}${
+        ownCampaign ? sql` AND p.campaign_id = b.campaign_id` : sql``
+      }) < b.${sql.ref(limit)})`;
+  return sql<{ delivery_id: string }>`
+    WITH b (delivery_id, subscriber_id, campaign_id, site_hour, site_day, campaign_hour, campaign_day)
+      AS (VALUES ${sql.join(values)})
+    INSERT INTO push_log (delivery_id, subscriber_id, campaign_id, sent_at)
+    SELECT b.delivery_id, b.subscriber_id, b.campaign_id, CAST(${now} AS BIGINT) FROM b
+    WHERE ${room('site_hour', HOUR_MS, false)} AND ${room('site_day', DAY_MS, false)}
+      AND ${room('campaign_hour', HOUR_MS, true)} AND ${room('campaign_day', DAY_MS, true)}
+    RETURNING delivery_id`;
+}
+
+/** Splits requests so that no subscriber appears twice in one round, keeping their order. */
+export function rounds<T extends { subscriberId: string }>(requests: readonly T[]): T[][] {
+  const result: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const request of requests) {
+    const index = seen.get(request.subscriberId) ?? 0;
+    seen.set(request.subscriberId, index + 1);
+    (result[index] ??= []).push(request);
+  }
+  return result;
 }
 
 export type CappingStore = ReturnType<typeof createCappingStore>;

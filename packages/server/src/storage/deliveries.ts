@@ -106,7 +106,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
       addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
     ): Promise<void> {
       if (results.length === 0) return;
-      const { updates, increments, goneSubscribers } = planRecord(results, now);
+      const { updates, increments, goneSubscribers, unreceived } = planRecord(results, now);
       await db.transaction().execute(async (trx) => {
         for (const update of updates) {
           for (let i = 0; i < update.ids.length; i += ID_CHUNK) {
@@ -120,6 +120,13 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           }
         }
         await addStats(increments, trx);
+        // Caps count pushes a subscriber got: one that never arrived gives its slot back.
+        for (let i = 0; i < unreceived.length; i += ID_CHUNK) {
+          await trx
+            .deleteFrom('push_log')
+            .where('delivery_id', 'in', unreceived.slice(i, i + ID_CHUNK))
+            .execute();
+        }
         if (goneSubscribers.length > 0) {
           await trx
             .deleteFrom('subscriber_categories')
@@ -161,6 +168,27 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
       return counts;
     },
 
+    /**
+     * Why a notification's deliveries failed, most frequent first: each reason (status and
+     * the push service's own words) with how many deliveries it ended.
+     */
+    async failureReasons(
+      notificationId: string,
+      limit = 10,
+    ): Promise<Array<{ reason: string; count: number }>> {
+      const rows = await db
+        .selectFrom('deliveries')
+        .select((eb) => ['last_error', eb.fn.countAll<number>().as('n')])
+        .where('notification_id', '=', notificationId)
+        .where('status', '=', 'failed')
+        .groupBy('last_error')
+        .orderBy('n', 'desc')
+        .orderBy('last_error')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ reason: r.last_error ?? 'unknown', count: Number(r.n) }));
+    },
+
     /** A delivery as a receipt from a site may see it: only one that was sent for that site. */
     async getOnSite(siteId: string, id: string): Promise<DeliveryRow | undefined> {
       return db
@@ -191,11 +219,19 @@ interface PlannedUpdate {
 export function planRecord(
   results: ReadonlyArray<{ delivery: DeliveryRow; result: DeliveryResult }>,
   now: number,
-): { updates: PlannedUpdate[]; increments: StatIncrement[]; goneSubscribers: string[] } {
+): {
+  updates: PlannedUpdate[];
+  increments: StatIncrement[];
+  goneSubscribers: string[];
+  /** Deliveries that ended without reaching the subscriber: their push_log slots go. */
+  unreceived: string[];
+} {
   const updates = new Map<string, PlannedUpdate>();
   const stats = new Map<string, StatIncrement & { counts: DeliveryStatCounts }>();
   const goneSubscribers: string[] = [];
+  const unreceived: string[] = [];
   for (const { delivery, result } of results) {
+    if (result.kind === 'failed' || result.kind === 'expired') unreceived.push(delivery.id);
     const requested = result.kind === 'retry' ? result.requested !== false : result.requested;
     let set: Updateable<DeliveryTable>;
     if (result.kind === 'retry') {
@@ -227,5 +263,10 @@ export function planRecord(
     if (result.kind === 'failed') stat.counts.failed += 1;
     if (result.kind === 'capped') stat.counts.capped += 1;
   }
-  return { updates: [...updates.values()], increments: [...stats.values()], goneSubscribers };
+  return {
+    updates: [...updates.values()],
+    increments: [...stats.values()],
+    goneSubscribers,
+    unreceived,
+  };
 }

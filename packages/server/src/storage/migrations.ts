@@ -3,6 +3,7 @@ import { migration as render } from './migrations/0010_render.ts';
 import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
+import { migration as delivery0009 } from './migrations/0009_delivery.ts';
 
 /**
  * Migrations in code, applied on start. Column types are chosen to mean the same thing on
@@ -380,6 +381,7 @@ const migrations: Record<string, Migration> = {
   '0006_tenancy': tenancy,
   '0007_retention': retention,
   '0005_identity': identity,
+  '0009_delivery': delivery0009,
 };
 
 export const migrationProvider: MigrationProvider = {

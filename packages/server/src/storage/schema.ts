@@ -87,6 +87,8 @@ export interface TriggerRunTable {
 }
 
 export interface PushLogTable {
+  /** The delivery that reserved this slot (null for rows logged before 0009). */
+  delivery_id: string | null;
   subscriber_id: string;
   campaign_id: string;
   sent_at: number;

@@ -111,9 +111,10 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
   app.get('/:id', async (c) => {
     const notification = await store.notifications.get(c.get('workspace').id, c.req.param('id'));
     if (!notification) throw notFound('Notification');
-    const [job, counts] = await Promise.all([
+    const [job, counts, failureReasons] = await Promise.all([
       store.jobs.get(notification.workspaceId, notification.jobId),
       store.deliveries.counts(notification.id),
+      store.deliveries.failureReasons(notification.id),
     ]);
     const { queued, ...publicCounts } = counts;
     let status: 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
@@ -135,6 +136,7 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
       urgency: notification.urgency,
       topic: notification.topic,
       counts: { ...publicCounts, pending: queued },
+      failureReasons,
     });
   });
 

@@ -2,14 +2,14 @@ import { Hono } from 'hono';
 import webpush from 'web-push';
 import { completePrompt } from '../../domain/site-defaults.ts';
 import { PREVIOUS_SECRET_GRACE_MS } from '../../domain/user-hash.ts';
+import { DEFAULT_VAPID_SUBJECT } from '../../domain/vapid-subject.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { siteJson } from '../presenters.ts';
 import { notFound } from '../problem.ts';
 import { siteCreateSchema, sitePatchSchema } from '../schemas.ts';
 import { readJson } from '../validate.ts';
 
-/** Used when a site names no `vapidSubject` (RFC 8292 §2.1 wants a way to reach the sender). */
-export const DEFAULT_VAPID_SUBJECT = 'mailto:webpush@beckon.invalid';
+export { DEFAULT_VAPID_SUBJECT };
 
 export function siteRoutes({ store, clock }: AppDeps) {
   const app = new Hono<AppEnv>();
