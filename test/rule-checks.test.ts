@@ -39,6 +39,7 @@ describe.each(DIALECTS)('rule checks on %s', (dialect) => {
           },
         },
         externalId: 'ann',
+        userHash: beckon.userHash('ann'),
       }),
     });
     expect(res.status).toBe(201);

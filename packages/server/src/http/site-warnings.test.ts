@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, testDatabase } from '../../../../test/support/databases.ts';
+import { DIALECTS, testDatabase, withSecretKey } from '../../../../test/support/databases.ts';
 import { loadConfig } from '../config.ts';
 import { createBeckon, type Beckon } from '../main.ts';
 import { initWorkspace, type InitResult } from '../workspace-setup.ts';
@@ -22,7 +22,7 @@ describe.each(DIALECTS)('VAPID subject warnings on sites on %s', (dialect) => {
   };
 
   beforeAll(async () => {
-    beckon = await createBeckon(loadConfig({ BECKON_DATABASE_URL: database.url }));
+    beckon = await createBeckon(loadConfig(withSecretKey({ BECKON_DATABASE_URL: database.url })));
     init = await initWorkspace(beckon.store, {}, Date.now());
   });
 
