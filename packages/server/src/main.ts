@@ -12,6 +12,7 @@ import { startRuns } from './triggers/start-runs.ts';
 import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
 import { openDatabase } from './storage/database.ts';
+import type { NewEvent } from './storage/events.ts';
 import { createStore, type Store } from './storage/store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,12 +52,25 @@ export async function createBeckon(
   const clock = opts.clock ?? Date.now;
   const db = await openDatabase(config.databaseUrl);
   const store = createStore(db);
+  const evergreenWake = createWakeSignal();
+  const triggerWake = createWakeSignal();
+  // New events start trigger runs (before the API answers, so an accepted event is not
+  // lost) and may make new audience members: sweep evergreen campaigns soon.
+  const onEvents = async (workspaceId: string, events: readonly NewEvent[]) => {
+    if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
+    evergreenWake.wake();
+  };
   const engine = createDeliveryEngine({
     store,
     clock,
     log,
     handlers: {
-      [AUDIENCE_MEMBERS_JOB]: createMembersJob({ store, clock, leaseMs: config.leaseMs }),
+      [AUDIENCE_MEMBERS_JOB]: createMembersJob({
+        store,
+        clock,
+        leaseMs: config.leaseMs,
+        onEvents,
+      }),
     },
     options: {
       leaseMs: config.leaseMs,
@@ -70,8 +84,6 @@ export async function createBeckon(
     },
   });
   const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake() });
-  const evergreenWake = createWakeSignal();
-  const triggerWake = createWakeSignal();
   const triggerWorker = createTriggerWorker({
     store,
     clock,
@@ -82,12 +94,7 @@ export async function createBeckon(
     store,
     clock,
     evergreen,
-    // New events start trigger runs (before the API answers, so an accepted event is not
-    // lost) and may make new audience members: sweep evergreen campaigns soon.
-    onEvents: async (workspaceId, events) => {
-      if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
-      evergreenWake.wake();
-    },
+    onEvents,
     wake: () => {
       engine.wake();
       evergreenWake.wake();

@@ -1,6 +1,8 @@
 import type { Member } from '../storage/audiences.ts';
+import type { NewEvent } from '../storage/events.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Store } from '../storage/store.ts';
+import { recordAudienceMoves, type AudienceMove } from './audience-moves.ts';
 
 export const AUDIENCE_MEMBERS_JOB = 'audience.members';
 
@@ -21,8 +23,15 @@ const CHUNK = 1_000;
  * Applies a members change in chunks, saving progress with each, so a 100k-id import shows
  * progress in `GET /v1/jobs/{id}` and survives a restart. Users are kept by externalId even
  * before they have a subscriber; a subscriber id that is not the workspace's is skipped.
+ * Each real change records an Audience Entered / Exited event in the chunk's transaction
+ * (one insert per chunk), and `onEvents` starts the triggers that watch them.
  */
-export function createMembersJob(deps: { store: Store; clock: () => number; leaseMs: number }) {
+export function createMembersJob(deps: {
+  store: Store;
+  clock: () => number;
+  leaseMs: number;
+  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
+}) {
   const { store, clock } = deps;
   return async function runMembersJob(job: Job) {
     const payload = job.payload as MembersJobPayload;
@@ -38,9 +47,17 @@ export function createMembersJob(deps: { store: Store; clock: () => number; leas
       const known = await knownSubscribers(store, job.workspaceId, chunk);
       const valid = chunk.filter((m) => m.type === 'user' || known.has(m.id));
       const now = clock();
-      await store.db.kysely.transaction().execute(async (trx) => {
-        if (adding) added += await store.audiences.addMembers(audience, valid, now, trx);
-        else removed += await store.audiences.removeMembers(audience, valid, trx);
+      const events = await store.db.kysely.transaction().execute(async (trx) => {
+        const changed = adding
+          ? await store.audiences.addMembersReturning(audience, valid, now, trx)
+          : await store.audiences.removeMembersReturning(audience, valid, trx);
+        if (adding) added += changed.length;
+        else removed += changed.length;
+        const moves = changed.map((member): AudienceMove => ({
+          audience,
+          member,
+          direction: adding ? 'add' : 'remove',
+        }));
         skipped += chunk.length - valid.length;
         offset += chunk.length;
         await store.jobs.checkpoint(
@@ -54,7 +71,9 @@ export function createMembersJob(deps: { store: Store; clock: () => number; leas
           now,
           trx,
         );
+        return recordAudienceMoves(store, moves, now, trx);
       });
+      if (events.length > 0) await deps.onEvents?.(job.workspaceId, events);
     }
     return { added, removed, skipped };
   };

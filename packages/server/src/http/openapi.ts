@@ -8,9 +8,12 @@ import { triggerPatchSchema, triggerSchema } from './routes/triggers.ts';
 import { putUserSchema } from './routes/users.ts';
 import * as schemas from './schemas.ts';
 import {
+  segmentAliasSchema,
   segmentBatchSchema,
+  segmentGroupSchema,
   segmentIdentifySchema,
   segmentPageSchema,
+  segmentScreenSchema,
   segmentTrackSchema,
 } from './segment-schemas.ts';
 
@@ -237,6 +240,30 @@ const OPERATIONS: Operation[] = [
     summary: 'Segment page',
     auth: 'apiKey',
     body: segmentPageSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/screen',
+    summary: 'Segment screen (recorded like page)',
+    auth: 'apiKey',
+    body: segmentScreenSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/group',
+    summary: "Segment group (the user's group trait)",
+    auth: 'apiKey',
+    body: segmentGroupSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/alias',
+    summary: "Segment alias (previousId's data moves to userId)",
+    auth: 'apiKey',
+    body: segmentAliasSchema,
     success: 200,
   },
   {

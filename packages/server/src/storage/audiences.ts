@@ -226,9 +226,19 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       now: number,
       trx: Kysely<Database> = db,
     ): Promise<number> {
-      let added = 0;
+      return (await this.addMembersReturning(audience, members, now, trx)).length;
+    },
+
+    /** Adds members; returns those that were not members before (each a real change). */
+    async addMembersReturning(
+      audience: Audience,
+      members: readonly Member[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<Member[]> {
+      const added: Member[] = [];
       for (let i = 0; i < members.length; i += 500) {
-        const result = await trx
+        const rows = await trx
           .insertInto('audience_members')
           .values(
             members.slice(i, i + 500).map((m) => ({
@@ -240,8 +250,9 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
             })),
           )
           .onConflict((oc) => oc.columns(['audience_id', 'member_type', 'member_id']).doNothing())
-          .executeTakeFirst();
-        added += Number(result.numInsertedOrUpdatedRows ?? 0);
+          .returning(['member_type', 'member_id'])
+          .execute();
+        for (const r of rows) added.push({ type: r.member_type, id: r.member_id });
       }
       return added;
     },
@@ -251,17 +262,27 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       members: readonly Member[],
       trx: Kysely<Database> = db,
     ): Promise<number> {
-      let removed = 0;
+      return (await this.removeMembersReturning(audience, members, trx)).length;
+    },
+
+    /** Removes members; returns those that were members (each a real change). */
+    async removeMembersReturning(
+      audience: Audience,
+      members: readonly Member[],
+      trx: Kysely<Database> = db,
+    ): Promise<Member[]> {
+      const removed: Member[] = [];
       for (const type of ['user', 'subscriber'] as const) {
-        const ids = members.filter((m) => m.type === type).map((m) => m.id);
+        const ids = [...new Set(members.filter((m) => m.type === type).map((m) => m.id))];
         for (let i = 0; i < ids.length; i += 500) {
-          const result = await trx
+          const rows = await trx
             .deleteFrom('audience_members')
             .where('audience_id', '=', audience.id)
             .where('member_type', '=', type)
             .where('member_id', 'in', ids.slice(i, i + 500))
-            .executeTakeFirst();
-          removed += Number(result.numDeletedRows);
+            .returning(['member_type', 'member_id'])
+            .execute();
+          for (const r of rows) removed.push({ type: r.member_type, id: r.member_id });
         }
       }
       return removed;

@@ -19,9 +19,13 @@ export interface NewEvent {
 export function createEventStore(db: Kysely<Database>) {
   return {
     /** Records events; one whose `messageId` was seen before in the workspace is skipped. */
-    async insert(events: readonly NewEvent[], now: number): Promise<{ inserted: number }> {
+    async insert(
+      events: readonly NewEvent[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<{ inserted: number }> {
       if (events.length === 0) return { inserted: 0 };
-      const result = await db
+      const result = await trx
         .insertInto('events')
         .values(
           events.map((e) => ({
