@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   audienceCreateSchema,
+  audiencePreviewSchema,
   audiencePatchSchema,
   membersChangeSchema,
 } from './routes/audiences.ts';
@@ -180,6 +181,14 @@ const OPERATIONS: Operation[] = [
     success: 200,
   },
   ...crud('/v1/audiences', 'audience', audienceCreateSchema, audiencePatchSchema),
+  {
+    method: 'post',
+    path: '/v1/audiences/preview',
+    summary: 'The size a rule would have (nothing stored)',
+    auth: 'apiKey',
+    body: audiencePreviewSchema,
+    success: 200,
+  },
   {
     method: 'post',
     path: '/v1/audiences/{id}/members',

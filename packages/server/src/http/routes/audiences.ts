@@ -7,6 +7,7 @@ import {
   AudienceCycleError,
   AudienceNotFoundError,
   type Audience,
+  type AudienceSize,
   type Member,
 } from '../../storage/audiences.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -46,7 +47,7 @@ function toMembers(list: z.output<typeof memberList> | undefined): Member[] {
   ];
 }
 
-function audienceJson(a: Audience, size?: { members: number; subscribers: number }) {
+function audienceJson(a: Audience, size?: AudienceSize) {
   return {
     id: a.id,
     name: a.name,
@@ -59,11 +60,21 @@ function audienceJson(a: Audience, size?: { members: number; subscribers: number
   };
 }
 
+export const audiencePreviewSchema = z.strictObject({
+  rule: z.record(z.string(), z.unknown()),
+});
+
 /** Turns rule problems into 400s that name the bad part. */
 async function checkRule(deps: AppDeps, workspaceId: string, id: string | null, rule: unknown) {
-  try {
+  await asRuleProblem(async () => {
     const parsed = parseRule(rule);
     await deps.store.audiences.validateNesting(workspaceId, id, parsed);
+  });
+}
+
+async function asRuleProblem<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
   } catch (error) {
     const message = (error as Error).message;
     if (
@@ -100,7 +111,21 @@ export function audienceRoutes(deps: AppDeps) {
 
   app.get('/', async (c) => {
     const page = await store.audiences.list(c.get('workspace').id, readQuery(c, pageQuerySchema));
-    return c.json({ data: page.data.map((a) => audienceJson(a)), nextCursor: page.nextCursor });
+    const now = clock();
+    const data = [];
+    // One size query per audience on the page, one at a time: SQLite has one connection.
+    for (const a of page.data) data.push(audienceJson(a, await store.audiences.size(a, now)));
+    return c.json({ data, nextCursor: page.nextCursor });
+  });
+
+  /** `POST /v1/audiences/preview {rule}` → `{ size: {users, subscribers} }`; nothing is stored. */
+  app.post('/preview', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const { rule } = await readJson(c, audiencePreviewSchema);
+    const size = await asRuleProblem(() =>
+      store.audiences.previewSize(workspaceId, parseRule(rule), clock()),
+    );
+    return c.json({ size });
   });
 
   app.get('/:id', async (c) => {
