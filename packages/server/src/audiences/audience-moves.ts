@@ -32,9 +32,9 @@ export function audienceMoveEvents(moves: readonly AudienceMove[], now: number):
 }
 
 /**
- * Records the events of these moves in one statement per call (inside the caller's
- * transaction when given, so a membership change and its event commit together) and
- * returns them for `startRuns`.
+ * Records the events of these moves — one statement per audience and direction, inside the
+ * caller's transaction when given, so a membership change and its event commit together —
+ * and returns them for `startRuns`.
  *
  * @example const events = await recordAudienceMoves(store, moves, now, trx);
  */
@@ -45,6 +45,15 @@ export async function recordAudienceMoves(
   trx?: Kysely<Database>,
 ): Promise<NewEvent[]> {
   const events = audienceMoveEvents(moves, now);
-  await store.events.insert(events, now, trx);
+  const groups = new Map<string, NewEvent[]>();
+  for (const event of events) {
+    const key = `${event.name}\u0000${String(event.properties.audienceId)}`;
+    const group = groups.get(key);
+    if (group) group.push(event);
+    else groups.set(key, [event]);
+  }
+  for (const group of groups.values()) {
+    await store.events.insertFanned(group[0]!, group, now, trx);
+  }
   return events;
 }

@@ -29,7 +29,7 @@ export function createStore(db: Db) {
     sites: createSiteStore(kysely),
     subscribers: createSubscriberStore(kysely),
     users: createUserStore(kysely),
-    events: createEventStore(kysely),
+    events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
     notifications: createNotificationStore(kysely),
     deliveries: createDeliveryStore(kysely, dialect),
