@@ -190,10 +190,10 @@ describe.each(DIALECTS)('audiences on %s', (dialect) => {
       any: [{ inAudience: pro }, { category: 'news' }],
     });
     expect(await members(either)).toEqual(['alice', 'bob']);
-    const size = await json<{ size: { members: number; subscribers: number } }>(
+    const size = await json<{ size: { users: number; subscribers: number } }>(
       beckon.api(`/v1/audiences/${either}`),
     );
-    expect(size.size).toEqual({ members: 2, subscribers: 3 });
+    expect(size.size).toEqual({ users: 2, subscribers: 3 });
   });
 
   it('refuses bad rules and cycles with 400', async () => {
@@ -319,7 +319,7 @@ describe.each(DIALECTS)('audiences on %s', (dialect) => {
       { timeoutMs: 60_000, intervalMs: 20, what: 'the import' },
     );
     expect(job.progress).toEqual({ done: 100_000, total: 100_000 });
-    const size = await json<{ size: { members: number } }>(beckon.api(`/v1/audiences/${big}`));
-    expect(size.size.members).toBe(100_000);
+    const size = await json<{ size: { users: number } }>(beckon.api(`/v1/audiences/${big}`));
+    expect(size.size.users).toBe(100_000);
   });
 });

@@ -15,6 +15,7 @@ import { createApp, type App } from './http/app.ts';
 import { secretBoxFor } from './secrets/open-secrets.ts';
 import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
+import type { NewEvent } from './storage/events.ts';
 import { createStore, type Store } from './storage/store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,12 +66,25 @@ export async function createBeckon(
     await db.close();
     throw error;
   }
+  const evergreenWake = createWakeSignal();
+  const triggerWake = createWakeSignal();
+  // New events start trigger runs (before the API answers, so an accepted event is not
+  // lost) and may make new audience members: sweep evergreen campaigns soon.
+  const onEvents = async (workspaceId: string, events: readonly NewEvent[]) => {
+    if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
+    evergreenWake.wake();
+  };
   const engine = createDeliveryEngine({
     store,
     clock,
     log,
     handlers: {
-      [AUDIENCE_MEMBERS_JOB]: createMembersJob({ store, clock, leaseMs: config.leaseMs }),
+      [AUDIENCE_MEMBERS_JOB]: createMembersJob({
+        store,
+        clock,
+        leaseMs: config.leaseMs,
+        onEvents,
+      }),
     },
     options: {
       leaseMs: config.leaseMs,
@@ -84,8 +98,6 @@ export async function createBeckon(
     },
   });
   const evergreen = createEvergreen({ store, clock, onQueued: () => engine.wake(), log });
-  const evergreenWake = createWakeSignal();
-  const triggerWake = createWakeSignal();
   const prune = createPrune({ store, clock });
   const triggerWorker = createTriggerWorker({
     store,
@@ -98,12 +110,7 @@ export async function createBeckon(
     store,
     clock,
     evergreen,
-    // New events start trigger runs (before the API answers, so an accepted event is not
-    // lost) and may make new audience members: sweep evergreen campaigns soon.
-    onEvents: async (workspaceId, events) => {
-      if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
-      evergreenWake.wake();
-    },
+    onEvents,
     wake: () => {
       engine.wake();
       evergreenWake.wake();

@@ -1,7 +1,9 @@
 import type { Member } from '../storage/audiences.ts';
+import type { NewEvent } from '../storage/events.ts';
 import type { Job } from '../storage/jobs.ts';
 import { ERASED } from '../storage/scrub-json.ts';
 import type { Store } from '../storage/store.ts';
+import { recordAudienceMoves, type AudienceMove } from './audience-moves.ts';
 
 export const AUDIENCE_MEMBERS_JOB = 'audience.members';
 
@@ -22,15 +24,28 @@ const CHUNK = 1_000;
  * Applies a members change in chunks, saving progress with each, so a 100k-id import shows
  * progress in `GET /v1/jobs/{id}` and survives a restart. Users are kept by externalId even
  * before they have a subscriber; a subscriber id that is not the workspace's is skipped.
+ * Each real change records an Audience Entered / Exited event in the chunk's transaction
+ * (one insert per chunk), and `onEvents` starts the triggers that watch them.
  */
-export function createMembersJob(deps: { store: Store; clock: () => number; leaseMs: number }) {
+export function createMembersJob(deps: {
+  store: Store;
+  clock: () => number;
+  leaseMs: number;
+  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
+}) {
   const { store, clock } = deps;
   return async function runMembersJob(job: Job) {
     const payload = job.payload as MembersJobPayload;
     const audience = await store.audiences.get(job.workspaceId, payload.audienceId);
     if (!audience) throw new Error(`audience ${payload.audienceId} no longer exists`);
     const total = payload.add.length + payload.remove.length;
-    let { offset, added, removed, skipped } = payload;
+    // Progress lives in the job's `done` and `result`, not in the payload: rewriting a
+    // 100k-id payload per chunk cost as much as the chunk itself (124 ms on PostgreSQL).
+    const tally = job.result as Partial<Record<'added' | 'removed' | 'skipped', number>> | null;
+    let offset = Math.max(payload.offset, job.progress.done);
+    let added = tally?.added ?? payload.added;
+    let removed = tally?.removed ?? payload.removed;
+    let skipped = tally?.skipped ?? payload.skipped;
     while (offset < total) {
       const adding = offset < payload.add.length;
       const list = adding ? payload.add : payload.remove;
@@ -40,9 +55,17 @@ export function createMembersJob(deps: { store: Store; clock: () => number; leas
       // An id replaced by a GDPR erase while the job waited is nobody: skip it.
       const valid = chunk.filter((m) => m.id !== ERASED && (m.type === 'user' || known.has(m.id)));
       const now = clock();
-      await store.db.kysely.transaction().execute(async (trx) => {
-        if (adding) added += await store.audiences.addMembers(audience, valid, now, trx);
-        else removed += await store.audiences.removeMembers(audience, valid, trx);
+      const events = await store.db.kysely.transaction().execute(async (trx) => {
+        const changed = adding
+          ? await store.audiences.addMembersReturning(audience, valid, now, trx)
+          : await store.audiences.removeMembersReturning(audience, valid, trx);
+        if (adding) added += changed.length;
+        else removed += changed.length;
+        const moves = changed.map((member): AudienceMove => ({
+          audience,
+          member,
+          direction: adding ? 'add' : 'remove',
+        }));
         skipped += chunk.length - valid.length;
         offset += chunk.length;
         await store.jobs.checkpoint(
@@ -50,13 +73,15 @@ export function createMembersJob(deps: { store: Store; clock: () => number; leas
           {
             done: offset,
             total,
-            payload: { ...payload, offset, added, removed, skipped },
+            result: { added, removed, skipped },
             leaseUntil: now + deps.leaseMs,
           },
           now,
           trx,
         );
+        return recordAudienceMoves(store, moves, now, trx);
       });
+      if (events.length > 0) await deps.onEvents?.(job.workspaceId, events);
     }
     return { added, removed, skipped };
   };

@@ -38,10 +38,10 @@ export function createApp(appDeps: AppDeps) {
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
   // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).
-  app.use('/v1/identify', requireApiKey(deps.store, { allowBasic: true }));
-  app.use('/v1/track', requireApiKey(deps.store, { allowBasic: true }));
-  app.use('/v1/page', requireApiKey(deps.store, { allowBasic: true }));
-  app.use('/v1/batch', requireApiKey(deps.store, { allowBasic: true }));
+  const writeKey = requireApiKey(deps.store, { allowBasic: true });
+  for (const call of ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch']) {
+    app.use(`/v1/${call}`, writeKey);
+  }
   app.route('/v1', ingestionRoutes(deps));
   app.use('/v1/*', apiKey);
   app.route('/v1/sites', siteRoutes(deps));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   audienceCreateSchema,
+  audiencePreviewSchema,
   audiencePatchSchema,
   membersChangeSchema,
 } from './routes/audiences.ts';
@@ -9,9 +10,12 @@ import { putUserSchema } from './routes/users.ts';
 import { organizationPatchSchema } from './routes/workspace.ts';
 import * as schemas from './schemas.ts';
 import {
+  segmentAliasSchema,
   segmentBatchSchema,
+  segmentGroupSchema,
   segmentIdentifySchema,
   segmentPageSchema,
+  segmentScreenSchema,
   segmentTrackSchema,
 } from './segment-schemas.ts';
 
@@ -195,6 +199,14 @@ const OPERATIONS: Operation[] = [
   ...crud('/v1/audiences', 'audience', audienceCreateSchema, audiencePatchSchema),
   {
     method: 'post',
+    path: '/v1/audiences/preview',
+    summary: 'The size a rule would have (nothing stored)',
+    auth: 'apiKey',
+    body: audiencePreviewSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
     path: '/v1/audiences/{id}/members',
     summary: 'Add / remove members (a job)',
     auth: 'apiKey',
@@ -253,6 +265,30 @@ const OPERATIONS: Operation[] = [
     summary: 'Segment page',
     auth: 'apiKey',
     body: segmentPageSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/screen',
+    summary: 'Segment screen (recorded like page)',
+    auth: 'apiKey',
+    body: segmentScreenSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/group',
+    summary: "Segment group (the user's group trait)",
+    auth: 'apiKey',
+    body: segmentGroupSchema,
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/alias',
+    summary: "Segment alias (previousId's data moves to userId)",
+    auth: 'apiKey',
+    body: segmentAliasSchema,
     success: 200,
   },
   {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { utcTimestamp } from './schemas.ts';
 
 /**
- * Segment's HTTP Tracking API shapes (identify, track, page, batch). Unknown fields
+ * Segment's HTTP Tracking API shapes (identify, track, page, screen, group, alias, batch). Unknown fields
  * (context, integrations, channel, version…) are accepted unchanged, as a Segment or
  * RudderStack pipeline sends them; the fields we read are validated.
  */
@@ -36,14 +36,25 @@ export const segmentPageSchema = z.looseObject({
   category: z.string().max(200).optional().nullable(),
   properties: record.optional().nullable(),
 });
-/** Calls Beckon accepts and ignores, so a pipeline sending everything is not refused. */
-const segmentOtherSchema = z.looseObject({ ...common, type: z.enum(['group', 'alias']) });
+export const segmentScreenSchema = segmentPageSchema;
+/** `group`: stored as the user's `group` trait, `{ groupId, traits }`. */
+export const segmentGroupSchema = z.looseObject({
+  ...common,
+  groupId: id,
+  traits: record.optional().nullable(),
+});
+/** `alias`: what was known as `previousId` (a user or an anonymous id) becomes `userId`'s. */
+export const segmentAliasSchema = z.looseObject({
+  ...common,
+  previousId: id,
+});
 
 export const segmentBatchItemSchema = z.discriminatedUnion('type', [
   segmentIdentifySchema.extend({ type: z.literal('identify') }),
   segmentTrackSchema.extend({ type: z.literal('track') }),
   segmentPageSchema.extend({ type: z.enum(['page', 'screen']) }),
-  segmentOtherSchema,
+  segmentGroupSchema.extend({ type: z.literal('group') }),
+  segmentAliasSchema.extend({ type: z.literal('alias') }),
 ]);
 
 export const segmentBatchSchema = z.looseObject({

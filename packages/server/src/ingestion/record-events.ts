@@ -1,3 +1,4 @@
+import type { AudienceMove } from '../audiences/audience-moves.ts';
 import type { Store } from '../storage/store.ts';
 import type { NewEvent } from '../storage/events.ts';
 
@@ -33,6 +34,8 @@ export interface RecordResult {
   duplicates: number;
   /** The events that were new, in order: what triggers and evergreen campaigns react to. */
   fresh: Array<NewEvent>;
+  /** Manual memberships that Engage-style traits really changed (for Audience Entered / Exited). */
+  moves: AudienceMove[];
 }
 
 /**
@@ -86,11 +89,12 @@ export async function recordEvents(
   }
   await store.events.insert(rows, now);
 
+  const moves: AudienceMove[] = [];
   for (const e of fresh) {
     if (e.type !== 'identify' || !e.externalId) continue;
-    await identify(store, scope, e as IncomingEvent & { externalId: string }, now);
+    moves.push(...(await identify(store, scope, e as IncomingEvent & { externalId: string }, now)));
   }
-  return { recorded: rows.length, duplicates: events.length - fresh.length, fresh: rows };
+  return { recorded: rows.length, duplicates: events.length - fresh.length, fresh: rows, moves };
 }
 
 async function identify(
@@ -98,7 +102,7 @@ async function identify(
   scope: RecordScope,
   e: IncomingEvent & { externalId: string },
   now: number,
-): Promise<void> {
+): Promise<AudienceMove[]> {
   const trusted = scope.source === 'private' || !!scope.verifiedExternalIds?.has(e.externalId);
   // An unverified browser identify (a site with verification off) still links: ID sync.
   await store.users.upsert(scope.workspaceId, e.externalId, trusted ? e.traits : {}, now);
@@ -128,14 +132,18 @@ async function identify(
     }
     await store.events.attachAnonymous(scope.workspaceId, e.anonymousId, e.externalId);
   }
+  const moves: AudienceMove[] = [];
   // Engage-style membership traits come from the customer's backend only.
-  if (scope.source !== 'private') return;
+  if (scope.source !== 'private') return moves;
   for (const [trait, value] of Object.entries(e.traits)) {
     if (typeof value !== 'boolean') continue;
     const audience = await store.audiences.findManualByKey(scope.workspaceId, trait);
     if (!audience) continue;
-    const member = [{ type: 'user' as const, id: e.externalId }];
-    if (value) await store.audiences.addMembers(audience, member, now);
-    else await store.audiences.removeMembers(audience, member);
+    const member = { type: 'user' as const, id: e.externalId };
+    const changed = value
+      ? await store.audiences.addMembers(audience, [member], now)
+      : await store.audiences.removeMembers(audience, [member]);
+    if (changed > 0) moves.push({ audience, member, direction: value ? 'add' : 'remove' });
   }
+  return moves;
 }

@@ -17,6 +17,12 @@ export interface Audience {
   updatedAt: number;
 }
 
+/** `size` of `GET /v1/audiences/{id}`: member users, and the browsers targeting reaches. */
+export interface AudienceSize {
+  users: number;
+  subscribers: number;
+}
+
 export interface Member {
   type: MemberType;
   id: string;
@@ -100,6 +106,58 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       now,
       audience: (nested) => predicateFrom(graph, nested, now, [...path, id]),
     });
+  }
+
+  /**
+   * The member keys (`user:<externalId>`, `subscriber:<id>`) of a rule, as SQL. A user is a
+   * member when one of its subscribers satisfies the rule or, for a user without any
+   * subscriber, when the user does with no browser: the rule's SQL runs over a derived
+   * table named `subscribers` whose browser columns (id, site, subscription date) are NULL,
+   * so user-level conditions (events, traits, nested audiences) decide and browser-level
+   * ones (category, site, subscribedBetween) do not hold. Bare subscribers are members
+   * when they satisfy it. Targeting stays per subscriber: the subscribers of a member user
+   * that satisfy the rule, i.e. all of them for a rule over events and traits.
+   */
+  function memberSet(workspaceId: string, predicate: RawBuilder<SqlBool>, user?: string) {
+    const onlySubscribers =
+      user === undefined ? sql`` : sql` AND subscribers.external_id = ${user}`;
+    const onlyUsers = user === undefined ? sql`` : sql` AND u.external_id = ${user}`;
+    return sql<{ member_key: string }>`
+      SELECT CASE WHEN subscribers.external_id IS NULL THEN 'subscriber:' || subscribers.id
+        ELSE 'user:' || subscribers.external_id END AS member_key
+      FROM subscribers WHERE subscribers.workspace_id = ${workspaceId}${onlySubscribers} AND ${predicate}
+      UNION
+      SELECT 'user:' || subscribers.external_id AS member_key
+      FROM (
+        SELECT u.workspace_id, u.external_id, CAST(NULL AS TEXT) AS id,
+          CAST(NULL AS TEXT) AS site_id, CAST(NULL AS BIGINT) AS created_at
+        FROM users u
+        WHERE u.workspace_id = ${workspaceId}${onlyUsers} AND NOT EXISTS (
+          SELECT 1 FROM subscribers s WHERE s.workspace_id = u.workspace_id AND s.external_id = u.external_id)
+      ) subscribers WHERE ${predicate}`;
+  }
+
+  async function reach(workspaceId: string, predicate: RawBuilder<SqlBool>): Promise<number> {
+    const row = await db
+      .selectFrom('subscribers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('subscribers.workspace_id', '=', workspaceId)
+      .where(predicate)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async function sizeOf(
+    workspaceId: string,
+    predicate: RawBuilder<SqlBool>,
+  ): Promise<AudienceSize> {
+    const row = await sql<{ users: number | string | null }>`
+      SELECT sum(CASE WHEN member_key LIKE 'user:%' THEN 1 ELSE 0 END) AS users
+      FROM (${memberSet(workspaceId, predicate)}) m`.execute(db);
+    return {
+      users: Number(row.rows[0]?.users ?? 0),
+      subscribers: await reach(workspaceId, predicate),
+    };
   }
 
   return {
@@ -226,9 +284,19 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       now: number,
       trx: Kysely<Database> = db,
     ): Promise<number> {
-      let added = 0;
+      return (await this.addMembersReturning(audience, members, now, trx)).length;
+    },
+
+    /** Adds members; returns those that were not members before (each a real change). */
+    async addMembersReturning(
+      audience: Audience,
+      members: readonly Member[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<Member[]> {
+      const added: Member[] = [];
       for (let i = 0; i < members.length; i += 500) {
-        const result = await trx
+        const rows = await trx
           .insertInto('audience_members')
           .values(
             members.slice(i, i + 500).map((m) => ({
@@ -240,8 +308,9 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
             })),
           )
           .onConflict((oc) => oc.columns(['audience_id', 'member_type', 'member_id']).doNothing())
-          .executeTakeFirst();
-        added += Number(result.numInsertedOrUpdatedRows ?? 0);
+          .returning(['member_type', 'member_id'])
+          .execute();
+        for (const r of rows) added.push({ type: r.member_type, id: r.member_id });
       }
       return added;
     },
@@ -251,17 +320,27 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       members: readonly Member[],
       trx: Kysely<Database> = db,
     ): Promise<number> {
-      let removed = 0;
+      return (await this.removeMembersReturning(audience, members, trx)).length;
+    },
+
+    /** Removes members; returns those that were members (each a real change). */
+    async removeMembersReturning(
+      audience: Audience,
+      members: readonly Member[],
+      trx: Kysely<Database> = db,
+    ): Promise<Member[]> {
+      const removed: Member[] = [];
       for (const type of ['user', 'subscriber'] as const) {
-        const ids = members.filter((m) => m.type === type).map((m) => m.id);
+        const ids = [...new Set(members.filter((m) => m.type === type).map((m) => m.id))];
         for (let i = 0; i < ids.length; i += 500) {
-          const result = await trx
+          const rows = await trx
             .deleteFrom('audience_members')
             .where('audience_id', '=', audience.id)
             .where('member_type', '=', type)
             .where('member_id', 'in', ids.slice(i, i + 500))
-            .executeTakeFirst();
-          removed += Number(result.numDeletedRows);
+            .returning(['member_type', 'member_id'])
+            .execute();
+          for (const r of rows) removed.push({ type: r.member_type, id: r.member_id });
         }
       }
       return removed;
@@ -270,7 +349,7 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
     /**
      * Members in a stable order with a cursor: manual audiences list what was added (users
      * kept even before they have a subscriber); rule audiences list the users and bare
-     * subscribers whose subscribers match now.
+     * subscribers who satisfy the rule (see `memberSet`).
      */
     async members(audience: Audience, page: { limit: number; cursor?: string }, now: number) {
       const cursor = page.cursor ?? '';
@@ -288,14 +367,8 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
         const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
         rows = (
           await sql<{ member_key: string }>`
-            SELECT member_key FROM (
-              SELECT DISTINCT CASE WHEN subscribers.external_id IS NULL
-                THEN 'subscriber:' || subscribers.id ELSE 'user:' || subscribers.external_id END AS member_key
-              FROM subscribers
-              WHERE subscribers.workspace_id = ${audience.workspaceId} AND ${predicate}
-            ) m WHERE member_key > ${cursor} ORDER BY member_key LIMIT ${page.limit + 1}`.execute(
-            db,
-          )
+            SELECT member_key FROM (${memberSet(audience.workspaceId, predicate!)}) m
+            WHERE member_key > ${cursor} ORDER BY member_key LIMIT ${page.limit + 1}`.execute(db)
         ).rows;
       }
       const data = rows.slice(0, page.limit).map((r) => {
@@ -309,32 +382,51 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       };
     },
 
-    /** How many users and bare subscribers are members, and how many subscribers that reaches. */
-    async size(audience: Audience, now: number): Promise<{ members: number; subscribers: number }> {
+    /**
+     * How many users are members, and how many subscribers (browsers) targeting the
+     * audience reaches: the subscribers of member users and the member bare subscribers.
+     */
+    async size(audience: Audience, now: number): Promise<AudienceSize> {
       const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
-      const reach = await db
-        .selectFrom('subscribers')
+      if (audience.rule !== null) return sizeOf(audience.workspaceId, predicate!);
+      const row = await db
+        .selectFrom('audience_members')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('subscribers.workspace_id', '=', audience.workspaceId)
-        .where(predicate!)
+        .where('audience_id', '=', audience.id)
+        .where('member_type', '=', 'user')
         .executeTakeFirstOrThrow();
-      let members: number;
+      return { users: Number(row.n), subscribers: await reach(audience.workspaceId, predicate!) };
+    },
+
+    /** Is the user a member of this audience now (manual: listed; rule: see `memberSet`)? */
+    async hasUser(audience: Audience, externalId: string, now: number): Promise<boolean> {
       if (audience.rule === null) {
         const row = await db
           .selectFrom('audience_members')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .select('member_id')
           .where('audience_id', '=', audience.id)
-          .executeTakeFirstOrThrow();
-        members = Number(row.n);
-      } else {
-        const row = await sql<{ n: number }>`
-          SELECT count(DISTINCT CASE WHEN external_id IS NULL THEN 's:' || id ELSE 'u:' || external_id END) AS n
-          FROM subscribers WHERE subscribers.workspace_id = ${audience.workspaceId} AND ${predicate}`.execute(
-          db,
-        );
-        members = Number(row.rows[0]?.n ?? 0);
+          .where('member_type', '=', 'user')
+          .where('member_id', '=', externalId)
+          .executeTakeFirst();
+        return row !== undefined;
       }
-      return { members, subscribers: Number(reach.n) };
+      const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
+      const result = await sql<{ member_key: string }>`
+        SELECT member_key FROM (${memberSet(audience.workspaceId, predicate!, externalId)}) m
+        LIMIT 1`.execute(db);
+      return result.rows.length > 0;
+    },
+
+    /** The size a rule would have, without storing an audience (its nesting is checked). */
+    async previewSize(workspaceId: string, rule: ParsedRule, now: number): Promise<AudienceSize> {
+      await this.validateNesting(workspaceId, null, rule);
+      const graph = await loadGraph(workspaceId, referencedAudiences(rule));
+      const predicate = ruleSql(rule, {
+        dialect,
+        now,
+        audience: (nested) => predicateFrom(graph, nested, now),
+      });
+      return sizeOf(workspaceId, predicate);
     },
 
     /** Manual audiences that list this user by externalId. */

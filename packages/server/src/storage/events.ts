@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { DialectName } from './database.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
 import type { Database } from './schema.ts';
@@ -16,12 +17,53 @@ export interface NewEvent {
   occurredAt: number;
 }
 
-export function createEventStore(db: Kysely<Database>) {
+/** Who one of a fan of identical events is about: a user, or a bare subscriber. */
+export interface EventSubject {
+  externalId: string | null;
+  subscriberId: string | null;
+}
+
+export function createEventStore(db: Kysely<Database>, dialect: DialectName) {
   return {
+    /**
+     * Records the same event (name, properties, time) for many users or subscribers in one
+     * statement whose rows travel as one JSON parameter: an import of 100,000 audience
+     * members emits its Audience Entered events at half the cost of a multi-row VALUES
+     * with twelve parameters a row. No `messageId`, so nothing is de-duplicated.
+     *
+     * @example await events.insertFanned(template, [{ externalId: 'u-1', subscriberId: null }], now);
+     */
+    async insertFanned(
+      template: Omit<NewEvent, 'externalId' | 'subscriberId' | 'messageId' | 'anonymousId'>,
+      subjects: readonly EventSubject[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<void> {
+      if (subjects.length === 0) return;
+      const rows = JSON.stringify(
+        subjects.map((s) => [newId('evt'), s.externalId, s.subscriberId]),
+      );
+      const source =
+        dialect === 'postgres'
+          ? sql`SELECT r->>0 AS id, r->>1 AS external_id, r->>2 AS subscriber_id FROM jsonb_array_elements(${rows}::jsonb) r`
+          : sql`SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS external_id, json_extract(value, '$[2]') AS subscriber_id FROM json_each(${rows})`;
+      await sql`
+        INSERT INTO events (id, workspace_id, site_id, subscriber_id, anonymous_id, external_id,
+          type, name, properties, message_id, occurred_at, received_at)
+        SELECT s.id, ${template.workspaceId}, ${template.siteId}, s.subscriber_id, NULL, s.external_id,
+          ${template.type}, ${template.name}, ${toJson(template.properties)}, NULL,
+          CAST(${template.occurredAt} AS BIGINT), CAST(${now} AS BIGINT)
+        FROM (${source}) s`.execute(trx);
+    },
+
     /** Records events; one whose `messageId` was seen before in the workspace is skipped. */
-    async insert(events: readonly NewEvent[], now: number): Promise<{ inserted: number }> {
+    async insert(
+      events: readonly NewEvent[],
+      now: number,
+      trx: Kysely<Database> = db,
+    ): Promise<{ inserted: number }> {
       if (events.length === 0) return { inserted: 0 };
-      const result = await db
+      const result = await trx
         .insertInto('events')
         .values(
           events.map((e) => ({

@@ -102,7 +102,14 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
     /** Saves progress (and the payload's cursor) and extends the lease in one write. */
     async checkpoint(
       id: string,
-      update: { done: number; total?: number; payload?: unknown; leaseUntil: number },
+      /** `result`: a running tally, shown while the job runs and read back on a takeover. */
+      update: {
+        done: number;
+        total?: number;
+        payload?: unknown;
+        result?: unknown;
+        leaseUntil: number;
+      },
       now: number,
       trx: Kysely<Database> = db,
     ): Promise<void> {
@@ -112,6 +119,7 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
           progress_done: update.done,
           ...(update.total !== undefined && { progress_total: update.total }),
           ...(update.payload !== undefined && { payload: toJson(update.payload) }),
+          ...(update.result !== undefined && { result: toJson(update.result) }),
           lease_until: update.leaseUntil,
           updated_at: now,
         })

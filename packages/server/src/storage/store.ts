@@ -35,7 +35,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
     users: createUserStore(kysely),
-    events: createEventStore(kysely),
+    events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
     notifications: createNotificationStore(kysely),
     deliveries: createDeliveryStore(kysely, dialect),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { aliasUser } from './alias.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
 
@@ -52,6 +53,42 @@ export function createUserStore(db: Kysely<Database>) {
         if (wanted.has(key)) out.set(key, fromJson(row.traits, {}));
       }
       return out;
+    },
+
+    /**
+     * Creates, without traits, those of these users that do not exist yet: one statement
+     * per 500 ids, so a batch of events costs one round trip however many users it names.
+     * Returns how many were created.
+     */
+    async ensure(
+      workspaceId: string,
+      externalIds: readonly string[],
+      now: number,
+    ): Promise<number> {
+      const ids = [...new Set(externalIds)];
+      let created = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const result = await db
+          .insertInto('users')
+          .values(
+            ids.slice(i, i + 500).map((externalId) => ({
+              workspace_id: workspaceId,
+              external_id: externalId,
+              traits: '{}',
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).doNothing())
+          .executeTakeFirst();
+        created += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      return created;
+    },
+
+    /** Segment `alias`: `previousId`'s subscribers, events, traits and memberships move to `userId`. */
+    alias(workspaceId: string, previousId: string, userId: string, now: number): Promise<void> {
+      return aliasUser(db, workspaceId, previousId, userId, now);
     },
 
     /** Sets the user's traits to exactly these (PUT), creating the user if needed. */

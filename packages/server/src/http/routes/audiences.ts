@@ -7,6 +7,7 @@ import {
   AudienceCycleError,
   AudienceNotFoundError,
   type Audience,
+  type AudienceSize,
   type Member,
 } from '../../storage/audiences.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -46,7 +47,7 @@ function toMembers(list: z.output<typeof memberList> | undefined): Member[] {
   ];
 }
 
-function audienceJson(a: Audience, size?: { members: number; subscribers: number }) {
+function audienceJson(a: Audience, size?: AudienceSize) {
   return {
     id: a.id,
     name: a.name,
@@ -59,8 +60,17 @@ function audienceJson(a: Audience, size?: { members: number; subscribers: number
   };
 }
 
+export const audiencePreviewSchema = z.strictObject({
+  rule: z.record(z.string(), z.unknown()),
+});
+
 /** Turns rule problems into 400s that name the exact bad part (`rule.event.where.plan.gt`). */
-async function checkRule(deps: AppDeps, workspaceId: string, id: string | null, rule: unknown) {
+async function checkRule(
+  deps: AppDeps,
+  workspaceId: string,
+  id: string | null,
+  rule: unknown,
+): Promise<ParsedRule> {
   let parsed: ParsedRule;
   try {
     parsed = parseRule(rule);
@@ -70,6 +80,7 @@ async function checkRule(deps: AppDeps, workspaceId: string, id: string | null, 
   }
   try {
     await deps.store.audiences.validateNesting(workspaceId, id, parsed);
+    return parsed;
   } catch (error) {
     if (error instanceof AudienceNotFoundError) {
       // A missing id and another workspace's id look the same: neither is found here.
@@ -126,7 +137,20 @@ export function audienceRoutes(deps: AppDeps) {
 
   app.get('/', async (c) => {
     const page = await store.audiences.list(c.get('workspace').id, readQuery(c, pageQuerySchema));
-    return c.json({ data: page.data.map((a) => audienceJson(a)), nextCursor: page.nextCursor });
+    const now = clock();
+    const data = [];
+    // One size query per audience on the page, one at a time: SQLite has one connection.
+    for (const a of page.data) data.push(audienceJson(a, await store.audiences.size(a, now)));
+    return c.json({ data, nextCursor: page.nextCursor });
+  });
+
+  /** `POST /v1/audiences/preview {rule}` → `{ size: {users, subscribers} }`; nothing is stored. */
+  app.post('/preview', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const { rule } = await readJson(c, audiencePreviewSchema);
+    const parsed = await checkRule(deps, workspaceId, null, rule);
+    const size = await store.audiences.previewSize(workspaceId, parsed, clock());
+    return c.json({ size });
   });
 
   app.get('/:id', async (c) => {

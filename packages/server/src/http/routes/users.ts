@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { sql, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import { eraseUser } from '../../storage/erase.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -49,22 +48,9 @@ export function userRoutes({ store, clock, log }: AppDeps) {
       const page = await store.audiences.list(workspaceId, { limit: 200, cursor });
       for (const audience of page.data) {
         let member = manual.has(audience.id);
-        if (!member && subscribers.data.length > 0) {
+        if (!member && audience.rule !== null) {
           try {
-            const [predicate] = await store.audiences.predicates(
-              workspaceId,
-              [audience.id],
-              clock(),
-            );
-            const hit = await store.db.kysely
-              .selectFrom('subscribers')
-              .select('subscribers.id')
-              .where('subscribers.workspace_id', '=', workspaceId)
-              .where('subscribers.external_id', '=', externalId)
-              .where(predicate ?? sql<SqlBool>`1 = 0`)
-              .limit(1)
-              .executeTakeFirst();
-            member = hit !== undefined;
+            member = await store.audiences.hasUser(audience, externalId, clock());
           } catch (error) {
             // One audience whose stored rule cannot run (saved before rules were checked)
             // is left out; it must not hide the user and every other audience.

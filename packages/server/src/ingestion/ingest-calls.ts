@@ -1,0 +1,87 @@
+import { recordAudienceMoves } from '../audiences/audience-moves.ts';
+import type { SegmentCall } from '../http/segment-schemas.ts';
+import type { NewEvent } from '../storage/events.ts';
+import type { Store } from '../storage/store.ts';
+import { recordEvents, type IncomingEvent } from './record-events.ts';
+
+export interface IngestResult {
+  /** Events stored plus group and alias calls applied. */
+  recorded: number;
+  duplicates: number;
+  dropped: number;
+  /** What triggers and evergreen campaigns react to, Audience Entered / Exited included. */
+  fresh: NewEvent[];
+}
+
+/**
+ * The private (API key) Segment-style ingestion of already validated calls:
+ *
+ * - every user named by a kept call exists afterwards (one insert-or-ignore for the batch's
+ *   distinct ids), so events before the first identify count for audiences and `GET /users`;
+ * - track / page / screen / identify are recorded (screen like page);
+ * - `group` sets the user's `group` trait to `{ groupId, traits }`;
+ * - `alias` moves `previousId`'s subscribers, events, traits and memberships to `userId`;
+ * - Engage-style identify traits that change a manual audience emit Audience Entered / Exited.
+ *
+ * Events are recorded first and group / alias applied after, in batch order, so an alias
+ * also carries the events the same batch recorded under `previousId`. Only the private
+ * path creates users; the public pixel goes through `recordEvents` alone.
+ */
+export async function ingestCalls(
+  store: Store,
+  workspaceId: string,
+  calls: readonly SegmentCall[],
+  now: number,
+): Promise<IngestResult> {
+  const kept = calls.filter((c): c is SegmentCall & { userId: string } => Boolean(c.userId));
+  await store.users.ensure(
+    workspaceId,
+    kept.map((c) => c.userId),
+    now,
+  );
+  const events: IncomingEvent[] = kept.flatMap((c) =>
+    c.type === 'group' || c.type === 'alias'
+      ? []
+      : [
+          {
+            type: c.type === 'screen' ? 'page' : c.type,
+            name: c.type === 'track' ? c.event : c.type === 'identify' ? null : (c.name ?? null),
+            properties: c.type === 'identify' ? {} : (c.properties ?? {}),
+            traits: c.type === 'identify' ? (c.traits ?? {}) : {},
+            externalId: c.userId,
+            anonymousId: c.anonymousId ?? null,
+            subscriberId: null,
+            messageId: c.messageId ?? null,
+            occurredAt: c.timestamp ?? c.originalTimestamp ?? now,
+          },
+        ],
+  );
+  const result = await recordEvents(
+    store,
+    { workspaceId, siteId: null, source: 'private' },
+    events,
+    now,
+  );
+  let applied = 0;
+  for (const c of kept) {
+    if (c.type === 'group') {
+      await store.users.upsert(
+        workspaceId,
+        c.userId,
+        { group: { groupId: c.groupId, traits: c.traits ?? {} } },
+        now,
+      );
+      applied++;
+    } else if (c.type === 'alias') {
+      await store.users.alias(workspaceId, c.previousId, c.userId, now);
+      applied++;
+    }
+  }
+  const moved = await recordAudienceMoves(store, result.moves, now);
+  return {
+    recorded: result.recorded + applied,
+    duplicates: result.duplicates,
+    dropped: calls.length - kept.length,
+    fresh: [...result.fresh, ...moved],
+  };
+}
