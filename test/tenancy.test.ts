@@ -245,6 +245,31 @@ const PROBES: Probe[] = [
     status: 200,
   },
   {
+    route: 'POST /v1/screen',
+    path: () => '/v1/screen',
+    body: (a) => ({ userId: a.externalId, anonymousId: a.anonymousId, name: 'Home' }),
+    status: 200,
+  },
+  {
+    route: 'POST /v1/group',
+    path: () => '/v1/group',
+    body: (a) => ({ userId: a.externalId, groupId: 'acme', traits: { plan: 'stolen' } }),
+    status: 200,
+  },
+  {
+    // B aliases a user named like A's: only B's own users move.
+    route: 'POST /v1/alias',
+    path: () => '/v1/alias',
+    body: (a) => ({ previousId: a.externalId, userId: 'b-taker' }),
+    status: 200,
+  },
+  {
+    route: 'POST /v1/audiences/preview',
+    path: () => '/v1/audiences/preview',
+    body: (a) => ({ rule: { inAudience: a.manualAudienceId } }),
+    status: 400,
+  },
+  {
     route: 'POST /v1/page',
     path: () => '/v1/page',
     body: (a) => ({ anonymousId: a.anonymousId, name: 'Home' }),
