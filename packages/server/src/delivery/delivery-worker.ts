@@ -186,6 +186,8 @@ export function createDeliveryWorker(deps: {
     const subscriber = context.subscribers.get(delivery.subscriber_id);
     const site = subscriber && context.sites.get(subscriber.site_id);
     const notification = context.notifications.get(delivery.notification_id);
+    // Cancelled after this batch was claimed: the cancel ended the row, and nothing is sent.
+    if (notification?.cancelled) return { result: { kind: 'cancelled', requested } };
     if (!subscriber || !site || !notification) {
       const result = {
         kind: 'failed',

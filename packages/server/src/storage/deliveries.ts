@@ -26,6 +26,8 @@ export type DeliveryResult =
   | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
   | { kind: 'expired'; requested: boolean }
   | { kind: 'capped'; requested: false }
+  /** Its notification was cancelled: no request is made now (`requested`: one was before). */
+  | { kind: 'cancelled'; requested: boolean }
   /** `requested: false`: no push request was made (the worker failed before sending). */
   | { kind: 'retry'; at: number; reason: string; requested?: boolean };
 
@@ -38,6 +40,7 @@ export interface NotificationCounts {
   capped: number;
   expired: number;
   cappingIgnored: number;
+  cancelled: number;
 }
 
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
@@ -158,6 +161,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         capped: 0,
         expired: 0,
         cappingIgnored: 0,
+        cancelled: 0,
       };
       for (const row of rows) {
         counts.targeted += Number(row.n);
@@ -231,7 +235,8 @@ export function planRecord(
   const goneSubscribers: string[] = [];
   const unreceived: string[] = [];
   for (const { delivery, result } of results) {
-    if (result.kind === 'failed' || result.kind === 'expired') unreceived.push(delivery.id);
+    if (result.kind === 'failed' || result.kind === 'expired' || result.kind === 'cancelled')
+      unreceived.push(delivery.id);
     const requested = result.kind === 'retry' ? result.requested !== false : result.requested;
     let set: Updateable<DeliveryTable>;
     if (result.kind === 'retry') {

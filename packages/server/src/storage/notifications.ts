@@ -1,4 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './database.ts';
+import { listNotifications, type NotificationFilter } from './notification-list.ts';
 import type { PushPayload } from '../wire.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
@@ -38,7 +40,7 @@ export interface DeliveryWindow {
   end: string;
 }
 
-function toNotification(row: Selectable<NotificationTable>): Notification {
+export function toNotification(row: Selectable<NotificationTable>): Notification {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -61,7 +63,7 @@ function toNotification(row: Selectable<NotificationTable>): Notification {
   };
 }
 
-export function createNotificationStore(db: Kysely<Database>) {
+export function createNotificationStore(db: Kysely<Database>, dialect: DialectName) {
   return {
     async insert(n: Notification, trx: Kysely<Database> = db): Promise<void> {
       await trx
@@ -97,6 +99,54 @@ export function createNotificationStore(db: Kysely<Database>) {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toNotification(row);
+    },
+
+    /**
+     * Marks the notification cancelled and ends its queued deliveries in one transaction.
+     * False when it is not this workspace's or was already cancelled (nothing changes).
+     * Taking the notification's row first orders it against a fan-out page (`isCancelled`):
+     * a page committed before is cancelled here; one after sees the flag and writes nothing.
+     */
+    async cancel(workspaceId: string, id: string, now: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const marked = await trx
+          .updateTable('notifications')
+          .set({ cancelled: 1 })
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .where('cancelled', '=', 0)
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) === 0) return false;
+        await trx
+          .updateTable('deliveries')
+          .set({ status: 'cancelled', finished_at: now, lease_until: null })
+          .where('notification_id', '=', id)
+          .where('status', '=', 'queued')
+          .execute();
+        return true;
+      });
+    },
+
+    /**
+     * Inside a fan-out page's transaction: whether the notification was cancelled. On
+     * PostgreSQL the row is locked (FOR UPDATE) until the page commits, so a cancel waits for
+     * the page and then ends its deliveries too; SQLite's single writer orders them already.
+     */
+    async isCancelled(id: string, trx: Kysely<Database>): Promise<boolean> {
+      let query = trx.selectFrom('notifications').select('cancelled').where('id', '=', id);
+      if (dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      return !row || Number(row.cancelled) === 1;
+    },
+
+    /** A page of the workspace's notifications, newest first (see notification-list.ts). */
+    list(
+      workspaceId: string,
+      filter: NotificationFilter,
+      page: { limit: number; cursor?: string | undefined },
+      now: number,
+    ) {
+      return listNotifications(db, workspaceId, filter, page, now);
     },
 
     async exists(id: string): Promise<boolean> {

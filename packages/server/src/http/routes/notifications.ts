@@ -1,15 +1,41 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  isFinished,
+  NOTIFICATION_STATUSES,
+  notificationStatus,
+  type NotificationStatus,
+} from '../../domain/notification-status.ts';
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
+import { parseCursor } from '../../storage/notification-list.ts';
+import type { Notification } from '../../storage/notifications.ts';
 import { createNotification } from '../../notifications/create-notification.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
-import { notificationCreateSchema } from '../schemas.ts';
-import { readJson } from '../validate.ts';
+import { notificationCreateSchema, pageQuerySchema } from '../schemas.ts';
+import { readJson, readQuery } from '../validate.ts';
 
 class IdempotencyRace extends Error {}
+
+const listQuery = pageQuerySchema.extend({
+  status: z.enum(NOTIFICATION_STATUSES).optional(),
+  campaignId: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .max(128)
+    .refine((cursor) => parseCursor(cursor) !== undefined, 'is not a cursor from this list')
+    .optional(),
+});
+
+const notCancellable = (id: string, status: NotificationStatus) =>
+  new ProblemError(
+    409,
+    'Conflict',
+    `Notification ${id} is already ${status}: nothing is left to cancel`,
+  );
 
 interface Accepted {
   notificationId: string;
@@ -108,25 +134,49 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
     return c.json(accepted, 202);
   });
 
+  app.get('/', async (c) => {
+    const { limit, cursor, status, campaignId } = readQuery(c, listQuery);
+    const workspaceId = c.get('workspace').id;
+    const page = await store.notifications.list(
+      workspaceId,
+      { status, campaignId },
+      { limit, cursor },
+      clock(),
+    );
+    // One page (≤ 500) at a time, each item as GET /v1/notifications/{id} shows it.
+    const data = await Promise.all(page.data.map((n) => present(n)));
+    return c.json({ data, nextCursor: page.nextCursor });
+  });
+
   app.get('/:id', async (c) => {
     const notification = await store.notifications.get(c.get('workspace').id, c.req.param('id'));
     if (!notification) throw notFound('Notification');
+    return c.json(await present(notification));
+  });
+
+  app.post('/:id/cancel', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const id = c.req.param('id');
+    const notification = await store.notifications.get(workspaceId, id);
+    if (!notification) throw notFound('Notification');
+    const before = await present(notification);
+    // A cancel racing another, or a notification finished meanwhile, changes nothing: 409.
+    if (isFinished(before.status) || !(await store.notifications.cancel(workspaceId, id, clock())))
+      throw notCancellable(id, isFinished(before.status) ? before.status : 'cancelled');
+    return c.json(await present({ ...notification, cancelled: true }));
+  });
+
+  /** The API shape of a notification: its status and its deliveries' counts. */
+  async function present(notification: Notification) {
     const [job, counts, failureReasons] = await Promise.all([
       store.jobs.get(notification.workspaceId, notification.jobId),
       store.deliveries.counts(notification.id),
       store.deliveries.failureReasons(notification.id),
     ]);
     const { queued, ...publicCounts } = counts;
-    let status: 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
-    if (notification.cancelled) status = 'cancelled';
-    else if (job?.status === 'failed') status = 'failed';
-    else if (job?.status === 'queued' && notification.sendAt > clock()) status = 'scheduled';
-    // No job: the retention job pruned it long after it finished.
-    else if ((job !== undefined && job.status !== 'succeeded') || queued > 0) status = 'sending';
-    else status = 'sent';
-    return c.json({
+    return {
       id: notification.id,
-      status,
+      status: notificationStatus(notification, job, queued, clock()),
       campaignId: notification.campaignId,
       messageId: notification.messageId,
       jobId: notification.jobId,
@@ -135,10 +185,11 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
       ttl: notification.ttl,
       urgency: notification.urgency,
       topic: notification.topic,
+      createdAt: iso(notification.createdAt),
       counts: { ...publicCounts, pending: queued },
       failureReasons,
-    });
-  });
+    };
+  }
 
   return app;
 }
