@@ -252,7 +252,11 @@ describe.each(DIALECTS)('notification list and cancel on %s', (dialect) => {
     });
     const res = await cancel(id);
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(((await res.json()) as NotificationJson).status).toBe('cancelled');
+    const answer = (await res.json()) as NotificationJson;
+    expect(answer.status).toBe('cancelled');
+    // One UPDATE ended every queued delivery, leased ones too: none is left for any worker.
+    expect(answer.counts.pending).toBe(0);
+    expect(answer.counts.cancelled).toBeGreaterThan(0);
 
     // Settle: what was on the network when the cancel came arrives, then nothing more.
     let last = -1;
