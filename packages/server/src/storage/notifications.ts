@@ -149,6 +149,18 @@ export function createNotificationStore(db: Kysely<Database>, dialect: DialectNa
       return listNotifications(db, workspaceId, filter, page, now);
     },
 
+    /** Which of these notifications are cancelled (a worker asks while its batch is sending). */
+    async cancelledAmong(ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('cancelled', '=', 1)
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
+
     async exists(id: string): Promise<boolean> {
       const row = await db
         .selectFrom('notifications')
