@@ -104,6 +104,54 @@ describe.each(DIALECTS)('cancel races on %s', (dialect) => {
     expect(await deliveriesOf(notificationId)).toEqual([]);
   });
 
+  it('withdraws the requests of a sending batch that still wait their turn when the cancel comes', async () => {
+    const { notificationId, jobId } = await notification();
+    const fanOut = createFanOut({
+      store,
+      clock: () => now,
+      pageSize: 100,
+      window: 1_000,
+      leaseMs: 30_000,
+      onDeliveriesQueued: () => {},
+    });
+    await fanOut((await store.jobs.get(workspaceId, jobId))!);
+    let requests = 0;
+    // One request at a time, like an origin's limit; the cancel comes after the fifth.
+    const sender = {
+      async sendMany(messages: readonly PushMessage[]) {
+        const results = [];
+        for (const [i, message] of messages.entries()) {
+          if (i === 5) {
+            await store.notifications.cancel(workspaceId, notificationId, now);
+            for (let wait = 0; wait < 100 && message.wanted?.() !== false; wait++)
+              await new Promise((r) => setTimeout(r, 50));
+          }
+          if (message.wanted?.() === false) {
+            results.push({ kind: 'withdrawn' });
+            continue;
+          }
+          requests += 1;
+          results.push({ kind: 'answered', answer: { statusCode: 201, headers: {} } });
+        }
+        return results;
+      },
+    } as unknown as PushSender;
+    const worker = createDeliveryWorker({
+      store,
+      sender,
+      clock: () => now,
+      options: { leaseMs: 30_000, batchSize: 500, batchesInFlight: 1 },
+    });
+    expect(await worker.runOnce()).toBe(30);
+    expect(requests).toBe(5);
+    expect(await store.deliveries.counts(notificationId)).toMatchObject({
+      targeted: 30,
+      delivered: 5,
+      cancelled: 25,
+      queued: 0,
+    });
+  });
+
   it('sends nothing from a batch claimed just before the cancel, and ends it cancelled', async () => {
     const { notificationId, jobId } = await notification();
     const fanOut = createFanOut({
