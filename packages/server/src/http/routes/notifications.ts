@@ -10,6 +10,7 @@ import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/pay
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
 import { parseCursor } from '../../storage/notification-list.ts';
+import type { NotificationCounts } from '../../storage/deliveries.ts';
 import type { Notification } from '../../storage/notifications.ts';
 import { createNotification } from '../../notifications/create-notification.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -143,8 +144,8 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
       { limit, cursor },
       clock(),
     );
-    // One page (≤ 500) at a time, each item as GET /v1/notifications/{id} shows it.
-    const data = await Promise.all(page.data.map((n) => present(n)));
+    // Each item as GET /v1/notifications/{id} shows it.
+    const data = await presentMany(workspaceId, page.data);
     return c.json({ data, nextCursor: page.nextCursor });
   });
 
@@ -166,29 +167,44 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
     return c.json(await present({ ...notification, cancelled: true }));
   });
 
-  /** The API shape of a notification: its status and its deliveries' counts. */
   async function present(notification: Notification) {
-    const [job, counts, failureReasons] = await Promise.all([
-      store.jobs.get(notification.workspaceId, notification.jobId),
-      store.deliveries.counts(notification.id),
-      store.deliveries.failureReasons(notification.id),
+    const [shown] = await presentMany(notification.workspaceId, [notification]);
+    return shown as NonNullable<typeof shown>;
+  }
+
+  /**
+   * The API shape of notifications: status and their deliveries' counts, in three grouped
+   * reads however many there are (a page of the list holds up to 500).
+   */
+  async function presentMany(workspaceId: string, notifications: readonly Notification[]) {
+    const ids = notifications.map((n) => n.id);
+    const [jobs, counts, reasons] = await Promise.all([
+      store.jobs.getMany(
+        workspaceId,
+        notifications.map((n) => n.jobId),
+      ),
+      store.deliveries.countsMany(ids),
+      store.deliveries.failureReasonsMany(ids),
     ]);
-    const { queued, ...publicCounts } = counts;
-    return {
-      id: notification.id,
-      status: notificationStatus(notification, job, queued, clock()),
-      campaignId: notification.campaignId,
-      messageId: notification.messageId,
-      jobId: notification.jobId,
-      sendAt: iso(notification.sendAt),
-      expiresAt: iso(notification.expiresAt),
-      ttl: notification.ttl,
-      urgency: notification.urgency,
-      topic: notification.topic,
-      createdAt: iso(notification.createdAt),
-      counts: { ...publicCounts, pending: queued },
-      failureReasons,
-    };
+    const now = clock();
+    return notifications.map((notification) => {
+      const { queued, ...publicCounts } = counts.get(notification.id) as NotificationCounts;
+      return {
+        id: notification.id,
+        status: notificationStatus(notification, jobs.get(notification.jobId), queued, now),
+        campaignId: notification.campaignId,
+        messageId: notification.messageId,
+        jobId: notification.jobId,
+        sendAt: iso(notification.sendAt),
+        expiresAt: iso(notification.expiresAt),
+        ttl: notification.ttl,
+        urgency: notification.urgency,
+        topic: notification.topic,
+        createdAt: iso(notification.createdAt),
+        counts: { ...publicCounts, pending: queued },
+        failureReasons: reasons.get(notification.id) ?? [],
+      };
+    });
   }
 
   return app;
