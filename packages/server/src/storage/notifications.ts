@@ -1,5 +1,4 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DialectName } from './database.ts';
 import { listNotifications, type NotificationFilter } from './notification-list.ts';
 import type { PushPayload } from '../wire.ts';
 import type { Target } from '../domain/target.ts';
@@ -63,7 +62,7 @@ export function toNotification(row: Selectable<NotificationTable>): Notification
   };
 }
 
-export function createNotificationStore(db: Kysely<Database>, dialect: DialectName) {
+export function createNotificationStore(db: Kysely<Database>) {
   return {
     async insert(n: Notification, trx: Kysely<Database> = db): Promise<void> {
       await trx
@@ -104,8 +103,8 @@ export function createNotificationStore(db: Kysely<Database>, dialect: DialectNa
     /**
      * Marks the notification cancelled and ends its queued deliveries in one transaction.
      * False when it is not this workspace's or was already cancelled (nothing changes).
-     * Taking the notification's row first orders it against a fan-out page (`isCancelled`):
-     * a page committed before is cancelled here; one after sees the flag and writes nothing.
+     * A fan-out page committed before is ended here; a later one sees the flag and writes
+     * nothing (`isCancelled`).
      */
     async cancel(workspaceId: string, id: string, now: number): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
@@ -128,14 +127,17 @@ export function createNotificationStore(db: Kysely<Database>, dialect: DialectNa
     },
 
     /**
-     * Inside a fan-out page's transaction: whether the notification was cancelled. On
-     * PostgreSQL the row is locked (FOR UPDATE) until the page commits, so a cancel waits for
-     * the page and then ends its deliveries too; SQLite's single writer orders them already.
+     * Inside a fan-out page's transaction: whether the notification was cancelled. A plain
+     * read, not a row lock: a page racing the cancel may still commit queued deliveries, and
+     * the worker that claims them finds the flag and ends them `cancelled` without a request
+     * (delivery-worker.ts), so nothing is sent either way and the fan-out never waits on a lock.
      */
     async isCancelled(id: string, trx: Kysely<Database>): Promise<boolean> {
-      let query = trx.selectFrom('notifications').select('cancelled').where('id', '=', id);
-      if (dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+      const row = await trx
+        .selectFrom('notifications')
+        .select('cancelled')
+        .where('id', '=', id)
+        .executeTakeFirst();
       return !row || Number(row.cancelled) === 1;
     },
 

@@ -37,7 +37,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     users: createUserStore(kysely),
     events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
-    notifications: createNotificationStore(kysely, dialect),
+    notifications: createNotificationStore(kysely),
     deliveries: createDeliveryStore(kysely, dialect),
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
