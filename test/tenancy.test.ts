@@ -187,6 +187,18 @@ const PROBES: Probe[] = [
     status: 202,
   },
   { route: 'GET /v1/notifications/:id', path: (a) => `/v1/notifications/${a.notificationId}` },
+  // B's list filtered by A's campaign, or by a status A's sends have, shows none of A's.
+  {
+    route: 'GET /v1/notifications',
+    path: (a) => `/v1/notifications?campaignId=${a.campaignId}`,
+    status: 200,
+  },
+  { route: 'GET /v1/notifications', path: () => '/v1/notifications?status=sent', status: 200 },
+  {
+    route: 'POST /v1/notifications/:id/cancel',
+    path: (a) => `/v1/notifications/${a.notificationId}/cancel`,
+    body: () => ({}),
+  },
   {
     route: 'POST /v1/triggers',
     path: () => '/v1/triggers',

@@ -22,6 +22,12 @@ export interface DeliveryWorkerOptions {
 }
 
 type Recorded = { delivery: DeliveryRow; result: DeliveryResult };
+
+/**
+ * How often a sending batch asks whether its notifications were cancelled: one indexed read
+ * per batch and period, and after a cancel at most this long of requests still leave.
+ */
+const CANCEL_POLL_MS = 100;
 type PayloadOf = Awaited<ReturnType<typeof renderForDelivery>>;
 /** A delivery ready to send, once its cap slot (first sends only) is granted. */
 type Ready = { delivery: DeliveryRow; message: PushMessage; slot: SlotRequest | undefined };
@@ -114,7 +120,7 @@ export function createDeliveryWorker(deps: {
       sending.push(item.delivery);
       messages.push(item.message);
     }
-    const sent = await sender.sendMany(messages);
+    const sent = await sendUnlessCancelled(sending, messages);
     const answeredAt = clock();
     sent.forEach((result, i) => {
       const delivery = sending[i] as DeliveryRow;
@@ -129,6 +135,36 @@ export function createDeliveryWorker(deps: {
     } catch (error) {
       deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
       await recordEach(recorded, context);
+    }
+  }
+
+  /**
+   * Sends while asking the database every CANCEL_POLL_MS which of the batch's notifications
+   * were cancelled since it was claimed — by this process or any other — so the requests still
+   * waiting for the push service's turn are withdrawn (API.md: only those in flight arrive).
+   */
+  async function sendUnlessCancelled(sending: DeliveryRow[], messages: PushMessage[]) {
+    const ids = unique(sending.map((d) => d.notification_id));
+    let cancelled = new Set<string>();
+    let polling: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      polling ??= store.notifications
+        .cancelledAmong(ids)
+        .then((found) => void (cancelled = found))
+        // A failed poll changes nothing: the next one, or the next claim, sees the cancel.
+        .catch(() => {})
+        .finally(() => (polling = undefined));
+    }, CANCEL_POLL_MS);
+    try {
+      return await sender.sendMany(
+        messages.map((message, i) => {
+          const notificationId = (sending[i] as DeliveryRow).notification_id;
+          return { ...message, wanted: () => !cancelled.has(notificationId) };
+        }),
+      );
+    } finally {
+      clearInterval(timer);
+      await polling;
     }
   }
 
@@ -186,6 +222,8 @@ export function createDeliveryWorker(deps: {
     const subscriber = context.subscribers.get(delivery.subscriber_id);
     const site = subscriber && context.sites.get(subscriber.site_id);
     const notification = context.notifications.get(delivery.notification_id);
+    // Cancelled after this batch was claimed: the cancel ended the row, and nothing is sent.
+    if (notification?.cancelled) return { result: { kind: 'cancelled', requested } };
     if (!subscriber || !site || !notification) {
       const result = {
         kind: 'failed',

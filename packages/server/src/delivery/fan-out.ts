@@ -68,7 +68,9 @@ export function createFanOut(deps: {
       const now = clock();
       done += rows.length;
       const nextPayload: FanOutPayload = { ...payload, cursor: next };
-      await store.db.kysely.transaction().execute(async (trx) => {
+      const cancelled = await store.db.kysely.transaction().execute(async (trx) => {
+        // A cancel committed since the last page: write nothing more (see notifications.cancel).
+        if (await store.notifications.isCancelled(notification.id, trx)) return true;
         await store.deliveries.insertMany(
           rows.map((subscriber) => ({
             id: newId('dlv'),
@@ -98,7 +100,9 @@ export function createFanOut(deps: {
           now,
           trx,
         );
+        return false;
       });
+      if (cancelled) break;
       if (rows.length > 0) deps.onDeliveriesQueued();
       if (next === null) break;
       cursor = next;

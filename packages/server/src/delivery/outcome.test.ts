@@ -36,6 +36,17 @@ describe('what a send means for the delivery record', () => {
     expect(deliveryResult(sent, delivery, ctx)).toMatchObject({ kind: 'retry', at: now + 1_000 });
   });
 
+  it('records a request withdrawn by a cancel as cancelled, made before only if a retry was', () => {
+    expect(deliveryResult({ kind: 'withdrawn' }, delivery, ctx)).toEqual({
+      kind: 'cancelled',
+      requested: false,
+    });
+    expect(deliveryResult({ kind: 'withdrawn' }, { ...delivery, sent_at: now - 1 }, ctx)).toEqual({
+      kind: 'cancelled',
+      requested: true,
+    });
+  });
+
   it('records nothing when the lease ran out before the request left', () => {
     expect(deliveryResult({ kind: 'late' }, delivery, ctx)).toBeUndefined();
   });

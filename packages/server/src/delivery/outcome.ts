@@ -28,6 +28,8 @@ export function deliveryResult(
       return undefined;
     case 'expired':
       return { kind: 'expired', requested: requestedBefore };
+    case 'withdrawn':
+      return { kind: 'cancelled', requested: requestedBefore };
     case 'unencryptable':
       // A p256dh off the curve: sending the same message again cannot succeed.
       return {

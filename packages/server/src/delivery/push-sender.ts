@@ -15,6 +15,8 @@ export interface PushMessage {
   sendBy: number;
   urgency: Urgency;
   topic: string | null;
+  /** False once the message is no longer wanted (its notification was cancelled): not sent. */
+  wanted?: () => boolean;
 }
 
 /** What became of one message. Only `answered` and `unreachable` made a push request. */
@@ -23,6 +25,8 @@ export type SendResult =
   | { kind: 'unreachable'; error: Error }
   | { kind: 'expired' }
   | { kind: 'late' }
+  /** `wanted()` said no when its turn came: no request was made. */
+  | { kind: 'withdrawn' }
   | { kind: 'unencryptable'; reason: string }
   /** Preparing or sending this one message threw (a bug or a corrupt row): it alone fails. */
   | { kind: 'crashed'; error: Error };
@@ -59,6 +63,8 @@ export function createPushSender(deps: {
       const now = deps.clock();
       if (now >= message.expiresAt) return { kind: 'expired' };
       if (now >= message.sendBy) return { kind: 'late' };
+      // A batch waits its turn behind the origin's limit: a cancel meanwhile stops the rest.
+      if (message.wanted && !message.wanted()) return { kind: 'withdrawn' };
       const headers: Record<string, string | number> = {
         'content-type': 'application/octet-stream',
         'content-encoding': 'aes128gcm',

@@ -191,6 +191,20 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/notifications',
+    summary: 'List notifications, newest first (?status=&campaignId=&limit=&cursor=)',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/notifications/{id}/cancel',
+    summary: 'Cancel: nothing more is sent (409 once sent, failed or cancelled)',
+    auth: 'apiKey',
+    success: 200,
+  },
+  {
+    method: 'get',
     path: '/v1/jobs/{jobId}',
     summary: 'Job status and progress',
     auth: 'apiKey',

@@ -26,6 +26,8 @@ export type DeliveryResult =
   | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
   | { kind: 'expired'; requested: boolean }
   | { kind: 'capped'; requested: false }
+  /** Its notification was cancelled: no request is made now (`requested`: one was before). */
+  | { kind: 'cancelled'; requested: boolean }
   /** `requested: false`: no push request was made (the worker failed before sending). */
   | { kind: 'retry'; at: number; reason: string; requested?: boolean };
 
@@ -38,10 +40,25 @@ export interface NotificationCounts {
   capped: number;
   expired: number;
   cappingIgnored: number;
+  cancelled: number;
+}
+
+function emptyCounts(): NotificationCounts {
+  return {
+    targeted: 0,
+    queued: 0,
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    capped: 0,
+    expired: 0,
+    cappingIgnored: 0,
+    cancelled: 0,
+  };
 }
 
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
-  return {
+  const deliveries = {
     /** Idempotent: a delivery for the same (notification, subscriber) is written once. */
     async insertMany(rows: readonly NewDelivery[], trx: Kysely<Database> = db): Promise<void> {
       if (rows.length === 0) return;
@@ -138,34 +155,34 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
 
     async counts(notificationId: string): Promise<NotificationCounts> {
+      return (await deliveries.countsMany([notificationId])).get(notificationId) ?? emptyCounts();
+    },
+
+    /** Counts of several notifications in one grouped read (a page of the list). */
+    async countsMany(notificationIds: readonly string[]): Promise<Map<string, NotificationCounts>> {
+      const byId = new Map(notificationIds.map((id) => [id, emptyCounts()]));
+      if (notificationIds.length === 0) return byId;
       const rows = await db
         .selectFrom('deliveries')
         .select((eb) => [
+          'notification_id',
           'status',
           eb.fn.countAll<number>().as('n'),
           eb.fn.count<number>('sent_at').as('sent'),
           eb.fn.sum<number>('capping_ignored').as('ignored'),
         ])
-        .where('notification_id', '=', notificationId)
-        .groupBy('status')
+        .where('notification_id', 'in', notificationIds)
+        .groupBy(['notification_id', 'status'])
         .execute();
-      const counts: NotificationCounts = {
-        targeted: 0,
-        queued: 0,
-        sent: 0,
-        delivered: 0,
-        failed: 0,
-        capped: 0,
-        expired: 0,
-        cappingIgnored: 0,
-      };
       for (const row of rows) {
+        const counts = byId.get(row.notification_id);
+        if (!counts) continue;
         counts.targeted += Number(row.n);
         counts.sent += Number(row.sent);
         counts.cappingIgnored += Number(row.ignored ?? 0);
         counts[row.status] += Number(row.n);
       }
-      return counts;
+      return byId;
     },
 
     /**
@@ -176,17 +193,35 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
       notificationId: string,
       limit = 10,
     ): Promise<Array<{ reason: string; count: number }>> {
+      return (
+        (await deliveries.failureReasonsMany([notificationId], limit)).get(notificationId) ?? []
+      );
+    },
+
+    /** `failureReasons` of several notifications in one grouped read. */
+    async failureReasonsMany(
+      notificationIds: readonly string[],
+      limit = 10,
+    ): Promise<Map<string, Array<{ reason: string; count: number }>>> {
+      const byId = new Map(
+        notificationIds.map((id) => [id, [] as Array<{ reason: string; count: number }>]),
+      );
+      if (notificationIds.length === 0) return byId;
       const rows = await db
         .selectFrom('deliveries')
-        .select((eb) => ['last_error', eb.fn.countAll<number>().as('n')])
-        .where('notification_id', '=', notificationId)
+        .select((eb) => ['notification_id', 'last_error', eb.fn.countAll<number>().as('n')])
+        .where('notification_id', 'in', notificationIds)
         .where('status', '=', 'failed')
-        .groupBy('last_error')
+        .groupBy(['notification_id', 'last_error'])
         .orderBy('n', 'desc')
         .orderBy('last_error')
-        .limit(limit)
         .execute();
-      return rows.map((r) => ({ reason: r.last_error ?? 'unknown', count: Number(r.n) }));
+      for (const row of rows) {
+        const reasons = byId.get(row.notification_id);
+        if (reasons && reasons.length < limit)
+          reasons.push({ reason: row.last_error ?? 'unknown', count: Number(row.n) });
+      }
+      return byId;
     },
 
     /** A delivery as a receipt from a site may see it: only one that was sent for that site. */
@@ -199,6 +234,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         .executeTakeFirst();
     },
   };
+  return deliveries;
 }
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
@@ -231,7 +267,8 @@ export function planRecord(
   const goneSubscribers: string[] = [];
   const unreceived: string[] = [];
   for (const { delivery, result } of results) {
-    if (result.kind === 'failed' || result.kind === 'expired') unreceived.push(delivery.id);
+    if (result.kind === 'failed' || result.kind === 'expired' || result.kind === 'cancelled')
+      unreceived.push(delivery.id);
     const requested = result.kind === 'retry' ? result.requested !== false : result.requested;
     let set: Updateable<DeliveryTable>;
     if (result.kind === 'retry') {

@@ -161,6 +161,18 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
         .execute();
     },
 
+    /** Several of a workspace's jobs by id (a page of notifications' fan-out jobs). */
+    async getMany(workspaceId: string, ids: readonly string[]): Promise<Map<string, Job>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((row) => [row.id, toJob(row)]));
+    },
+
     async get(workspaceId: string, id: string): Promise<Job | undefined> {
       const row = await db
         .selectFrom('jobs')

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration as render } from './migrations/0010_render.ts';
+import { migration as cancel } from './migrations/0011_cancel.ts';
 import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
@@ -378,6 +379,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0010_render': render,
+  '0011_cancel': cancel,
   '0006_tenancy': tenancy,
   '0007_retention': retention,
   '0005_identity': identity,

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { listNotifications, type NotificationFilter } from './notification-list.ts';
 import type { PushPayload } from '../wire.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
@@ -38,7 +39,7 @@ export interface DeliveryWindow {
   end: string;
 }
 
-function toNotification(row: Selectable<NotificationTable>): Notification {
+export function toNotification(row: Selectable<NotificationTable>): Notification {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -97,6 +98,69 @@ export function createNotificationStore(db: Kysely<Database>) {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toNotification(row);
+    },
+
+    /**
+     * Marks the notification cancelled and ends its queued deliveries in one transaction.
+     * False when it is not this workspace's or was already cancelled (nothing changes).
+     * A fan-out page committed before is ended here; a later one sees the flag and writes
+     * nothing (`isCancelled`).
+     */
+    async cancel(workspaceId: string, id: string, now: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const marked = await trx
+          .updateTable('notifications')
+          .set({ cancelled: 1 })
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .where('cancelled', '=', 0)
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) === 0) return false;
+        await trx
+          .updateTable('deliveries')
+          .set({ status: 'cancelled', finished_at: now, lease_until: null })
+          .where('notification_id', '=', id)
+          .where('status', '=', 'queued')
+          .execute();
+        return true;
+      });
+    },
+
+    /**
+     * Inside a fan-out page's transaction: whether the notification was cancelled. A plain
+     * read, not a row lock: a page racing the cancel may still commit queued deliveries, and
+     * the worker that claims them finds the flag and ends them `cancelled` without a request
+     * (delivery-worker.ts), so nothing is sent either way and the fan-out never waits on a lock.
+     */
+    async isCancelled(id: string, trx: Kysely<Database>): Promise<boolean> {
+      const row = await trx
+        .selectFrom('notifications')
+        .select('cancelled')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return !row || Number(row.cancelled) === 1;
+    },
+
+    /** A page of the workspace's notifications, newest first (see notification-list.ts). */
+    list(
+      workspaceId: string,
+      filter: NotificationFilter,
+      page: { limit: number; cursor?: string | undefined },
+      now: number,
+    ) {
+      return listNotifications(db, workspaceId, filter, page, now);
+    },
+
+    /** Which of these notifications are cancelled (a worker asks while its batch is sending). */
+    async cancelledAmong(ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('cancelled', '=', 1)
+        .execute();
+      return new Set(rows.map((r) => r.id));
     },
 
     async exists(id: string): Promise<boolean> {

@@ -259,7 +259,8 @@ export interface NotificationTable {
   properties: string | null;
 }
 
-export type DeliveryStatus = 'queued' | 'delivered' | 'failed' | 'expired' | 'capped';
+/** `cancelled`: its notification was cancelled before this delivery was sent (or while it waited to retry). */
+export type DeliveryStatus = 'queued' | 'delivered' | 'failed' | 'expired' | 'capped' | 'cancelled';
 
 export interface DeliveryTable {
   id: string;

@@ -1,15 +1,42 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  isFinished,
+  NOTIFICATION_STATUSES,
+  notificationStatus,
+  type NotificationStatus,
+} from '../../domain/notification-status.ts';
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
+import { parseCursor } from '../../storage/notification-list.ts';
+import type { NotificationCounts } from '../../storage/deliveries.ts';
+import type { Notification } from '../../storage/notifications.ts';
 import { createNotification } from '../../notifications/create-notification.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
-import { notificationCreateSchema } from '../schemas.ts';
-import { readJson } from '../validate.ts';
+import { notificationCreateSchema, pageQuerySchema } from '../schemas.ts';
+import { readJson, readQuery } from '../validate.ts';
 
 class IdempotencyRace extends Error {}
+
+const listQuery = pageQuerySchema.extend({
+  status: z.enum(NOTIFICATION_STATUSES).optional(),
+  campaignId: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .max(128)
+    .refine((cursor) => parseCursor(cursor) !== undefined, 'is not a cursor from this list')
+    .optional(),
+});
+
+const notCancellable = (id: string, status: NotificationStatus) =>
+  new ProblemError(
+    409,
+    'Conflict',
+    `Notification ${id} is already ${status}: nothing is left to cancel`,
+  );
 
 interface Accepted {
   notificationId: string;
@@ -108,37 +135,77 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
     return c.json(accepted, 202);
   });
 
+  app.get('/', async (c) => {
+    const { limit, cursor, status, campaignId } = readQuery(c, listQuery);
+    const workspaceId = c.get('workspace').id;
+    const page = await store.notifications.list(
+      workspaceId,
+      { status, campaignId },
+      { limit, cursor },
+      clock(),
+    );
+    // Each item as GET /v1/notifications/{id} shows it.
+    const data = await presentMany(workspaceId, page.data);
+    return c.json({ data, nextCursor: page.nextCursor });
+  });
+
   app.get('/:id', async (c) => {
     const notification = await store.notifications.get(c.get('workspace').id, c.req.param('id'));
     if (!notification) throw notFound('Notification');
-    const [job, counts, failureReasons] = await Promise.all([
-      store.jobs.get(notification.workspaceId, notification.jobId),
-      store.deliveries.counts(notification.id),
-      store.deliveries.failureReasons(notification.id),
-    ]);
-    const { queued, ...publicCounts } = counts;
-    let status: 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
-    if (notification.cancelled) status = 'cancelled';
-    else if (job?.status === 'failed') status = 'failed';
-    else if (job?.status === 'queued' && notification.sendAt > clock()) status = 'scheduled';
-    // No job: the retention job pruned it long after it finished.
-    else if ((job !== undefined && job.status !== 'succeeded') || queued > 0) status = 'sending';
-    else status = 'sent';
-    return c.json({
-      id: notification.id,
-      status,
-      campaignId: notification.campaignId,
-      messageId: notification.messageId,
-      jobId: notification.jobId,
-      sendAt: iso(notification.sendAt),
-      expiresAt: iso(notification.expiresAt),
-      ttl: notification.ttl,
-      urgency: notification.urgency,
-      topic: notification.topic,
-      counts: { ...publicCounts, pending: queued },
-      failureReasons,
-    });
+    return c.json(await present(notification));
   });
+
+  app.post('/:id/cancel', async (c) => {
+    const workspaceId = c.get('workspace').id;
+    const id = c.req.param('id');
+    const notification = await store.notifications.get(workspaceId, id);
+    if (!notification) throw notFound('Notification');
+    const before = await present(notification);
+    // A cancel racing another, or a notification finished meanwhile, changes nothing: 409.
+    if (isFinished(before.status) || !(await store.notifications.cancel(workspaceId, id, clock())))
+      throw notCancellable(id, isFinished(before.status) ? before.status : 'cancelled');
+    return c.json(await present({ ...notification, cancelled: true }));
+  });
+
+  async function present(notification: Notification) {
+    const [shown] = await presentMany(notification.workspaceId, [notification]);
+    return shown as NonNullable<typeof shown>;
+  }
+
+  /**
+   * The API shape of notifications: status and their deliveries' counts, in three grouped
+   * reads however many there are (a page of the list holds up to 500).
+   */
+  async function presentMany(workspaceId: string, notifications: readonly Notification[]) {
+    const ids = notifications.map((n) => n.id);
+    const [jobs, counts, reasons] = await Promise.all([
+      store.jobs.getMany(
+        workspaceId,
+        notifications.map((n) => n.jobId),
+      ),
+      store.deliveries.countsMany(ids),
+      store.deliveries.failureReasonsMany(ids),
+    ]);
+    const now = clock();
+    return notifications.map((notification) => {
+      const { queued, ...publicCounts } = counts.get(notification.id) as NotificationCounts;
+      return {
+        id: notification.id,
+        status: notificationStatus(notification, jobs.get(notification.jobId), queued, now),
+        campaignId: notification.campaignId,
+        messageId: notification.messageId,
+        jobId: notification.jobId,
+        sendAt: iso(notification.sendAt),
+        expiresAt: iso(notification.expiresAt),
+        ttl: notification.ttl,
+        urgency: notification.urgency,
+        topic: notification.topic,
+        createdAt: iso(notification.createdAt),
+        counts: { ...publicCounts, pending: queued },
+        failureReasons: reasons.get(notification.id) ?? [],
+      };
+    });
+  }
 
   return app;
 }
