@@ -139,6 +139,7 @@ function onShutdown(leaseMs: number, close: () => Promise<void>): void {
         process.exit(1);
       }
       closing = true;
+      const started = Date.now();
       log(`${signal}: shutting down`);
       setTimeout(() => {
         log(`still shutting down after ${leaseMs} ms (the lease time): exiting now`);
@@ -146,7 +147,7 @@ function onShutdown(leaseMs: number, close: () => Promise<void>): void {
       }, leaseMs).unref();
       close().then(
         () => {
-          log('shut down');
+          log(`shut down in ${Date.now() - started} ms`);
           process.exit(0);
         },
         (error: unknown) => {
