@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../packages/server/src/storage/database.ts';
 import { eventually } from './support/beckon.ts';
@@ -89,6 +90,39 @@ describe.each(DIALECTS)('graceful shutdown on %s', (dialect) => {
     child = await spawnBeckon('serve', env, port);
     // spawnBeckon polled /healthz: this process still holds an idle keep-alive socket to it.
     expect(await stopWith(child, 'SIGTERM')).toBe(0);
+  });
+
+  it('answers a request that is in flight when the server gets SIGTERM, then exits 0', async () => {
+    const init = JSON.parse(await runBeckon(['init', '--json'], env)) as { siteKey: string };
+    const port = await freePort();
+    child = await spawnBeckon('serve', env, port);
+    const [subscriber] = push.createSubscribers(1);
+    const body = JSON.stringify({
+      subscription: { endpoint: subscriber!.endpoint, keys: subscriber!.keys },
+    });
+    const answered = new Promise<number | undefined>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/v1/sites/${init.siteKey}/subscriptions`,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, the rest after the signal: the request is in flight meanwhile.
+      req.write(body.slice(0, 20));
+      setTimeout(() => req.end(body.slice(20)), 500);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const exited = stopWith(child, 'SIGTERM');
+    expect(await answered).toBe(201);
+    expect(await exited).toBe(0);
   });
 
   it('exits 0 promptly when an idle worker gets SIGTERM', async () => {
