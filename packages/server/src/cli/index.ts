@@ -100,10 +100,15 @@ async function serve(): Promise<void> {
   // Before the log line: a supervisor that signals as soon as it reads it must not find the
   // default handler (which kills at once) still in place.
   onShutdown(config.leaseMs, async () => {
-    // Stop accepting at once; requests in flight finish (idle keep-alive sockets are closed
-    // by Node ≥ 19) while the workers finish or release what they hold.
+    // Stop accepting at once; requests in flight finish while the workers finish or release
+    // what they hold. close() drops only the keep-alive sockets idle at that moment: one
+    // whose request ends later would hold the exit for the keep-alive timeout (5 s), so
+    // idle sockets are dropped again until the server has closed.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([closed, beckon.stopWorkers()]);
+    const dropIdle = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }, 50);
+    await Promise.all([closed.finally(() => clearInterval(dropIdle)), beckon.stopWorkers()]);
     await beckon.close();
   });
   log(
