@@ -124,9 +124,9 @@ export async function createBeckon(
   });
   let loops: Loop[] = [];
   async function stopWorkers() {
-    await Promise.all(loops.map((loop) => loop.stop()));
+    triggerWorker.stop();
+    await Promise.all([...loops.map((loop) => loop.stop()), engine.stop()]);
     loops = [];
-    await engine.stop();
   }
   return {
     store,
@@ -135,6 +135,7 @@ export async function createBeckon(
     startWorkers() {
       engine.start();
       if (loops.length > 0) return;
+      triggerWorker.resume();
       loops = [
         startLoop(evergreen.sweep, { idleMs: EVERGREEN_SWEEP_MS, wake: evergreenWake, log }),
         startLoop(triggerWorker.runOnce, { idleMs: config.pollMs, wake: triggerWake, log }),

@@ -34,7 +34,7 @@ export function createMembersJob(deps: {
   onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
 }) {
   const { store, clock } = deps;
-  return async function runMembersJob(job: Job) {
+  return async function runMembersJob(job: Job, signal?: AbortSignal) {
     const payload = job.payload as MembersJobPayload;
     const audience = await store.audiences.get(job.workspaceId, payload.audienceId);
     if (!audience) throw new Error(`audience ${payload.audienceId} no longer exists`);
@@ -47,6 +47,8 @@ export function createMembersJob(deps: {
     let removed = tally?.removed ?? payload.removed;
     let skipped = tally?.skipped ?? payload.skipped;
     while (offset < total) {
+      // Shutting down: stop between pages; the checkpoint says where the next worker resumes.
+      signal?.throwIfAborted();
       const adding = offset < payload.add.length;
       const list = adding ? payload.add : payload.remove;
       const start = adding ? offset : offset - payload.add.length;

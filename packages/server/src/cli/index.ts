@@ -97,20 +97,31 @@ async function serve(): Promise<void> {
   }
   const server = await listen(beckon.app, config);
   if (config.workers) beckon.startWorkers();
+  // Before the log line: a supervisor that signals as soon as it reads it must not find the
+  // default handler (which kills at once) still in place.
+  onShutdown(config.leaseMs, async () => {
+    // Stop accepting at once; requests in flight finish while the workers finish or release
+    // what they hold. close() drops only the keep-alive sockets idle at that moment: one
+    // whose request ends later would hold the exit for the keep-alive timeout (5 s), so
+    // idle sockets are dropped again until the server has closed.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const dropIdle = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }, 50);
+    await Promise.all([closed.finally(() => clearInterval(dropIdle)), beckon.stopWorkers()]);
+    await beckon.close();
+  });
   log(
     `listening on http://${config.host}:${config.port} (${beckon.store.db.dialect}, workers ${config.workers ? 'on' : 'off'})`,
   );
-  onShutdown(async () => {
-    server.close();
-    await beckon.close();
-  });
 }
 
 async function worker(): Promise<void> {
-  const beckon = await createBeckon(loadConfig());
+  const config = loadConfig();
+  const beckon = await createBeckon(config);
   beckon.startWorkers();
+  onShutdown(config.leaseMs, () => beckon.close());
   log(`delivery worker running (${beckon.store.db.dialect})`);
-  onShutdown(() => beckon.close());
 }
 
 /** Warnings go to stderr, so `init --json` still prints exactly one line on stdout. */
@@ -118,17 +129,36 @@ function warn(warnings: ReadonlyArray<{ message: string }>): void {
   for (const w of warnings) log(`warning: ${w.message}`);
 }
 
-/** Finishes the batch in hand on SIGINT/SIGTERM; what is not recorded is retried by lease. */
-function onShutdown(close: () => Promise<void>): void {
+/**
+ * Graceful shutdown on SIGINT/SIGTERM: `close` stops claiming, finishes or releases the work
+ * in hand (so nothing waits for a lease to run out) and closes the database; then exit 0.
+ * A second signal exits at once; so does a close still running when the lease time is up,
+ * since by then other workers may take over what this one holds anyway.
+ */
+function onShutdown(leaseMs: number, close: () => Promise<void>): void {
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (closing) process.exit(1);
+      if (closing) {
+        log(`${signal} again: exiting now`);
+        process.exit(1);
+      }
       closing = true;
+      const started = Date.now();
       log(`${signal}: shutting down`);
+      setTimeout(() => {
+        log(`still shutting down after ${leaseMs} ms (the lease time): exiting now`);
+        process.exit(1);
+      }, leaseMs).unref();
       close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          log(`shut down in ${Date.now() - started} ms`);
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
       );
     });
   }

@@ -104,6 +104,8 @@ export function createDeliveryEngine(deps: {
     },
     start(): void {
       if (loops.length > 0) return;
+      sender.resume();
+      jobRunner.resume();
       deliveryWorker.resume();
       loops = [
         startLoop(jobRunner.runOnce, { idleMs: options.pollMs, wake: jobsWake, log }),
@@ -114,8 +116,15 @@ export function createDeliveryEngine(deps: {
         }),
       ];
     },
-    /** Stops claiming, finishes the batches in hand, then closes connections and threads. */
+    /**
+     * Graceful stop: claims nothing more; requests already sent are awaited and recorded,
+     * queued ones are released, and a job stops at its next checkpoint and is released —
+     * so another worker takes everything at once, not after a lease timeout. Then closes
+     * connections and threads.
+     */
     async stop(): Promise<void> {
+      sender.stop();
+      jobRunner.stop();
       await Promise.all([deliveryWorker.stop(), ...loops.map((l) => l.stop())]);
       loops = [];
       transport.close();

@@ -30,7 +30,7 @@ export function createFanOut(deps: {
 }) {
   const { store, clock } = deps;
 
-  return async function runFanOut(job: Job): Promise<{ targeted: number }> {
+  return async function runFanOut(job: Job, signal?: AbortSignal): Promise<{ targeted: number }> {
     const payload = job.payload as FanOutPayload;
     const notification = await store.notifications.get(job.workspaceId, payload.notificationId);
     if (!notification) throw new Error(`notification ${payload.notificationId} not found`);
@@ -45,6 +45,8 @@ export function createFanOut(deps: {
     // time; anything broader is scanned in windows of subscribers (see targeting.scan).
     const narrow = Boolean(notification.target.externalIds || notification.target.subscriberIds);
     for (;;) {
+      // Shutting down: stop between pages; the checkpoint says where the next worker resumes.
+      signal?.throwIfAborted();
       let rows: TargetRow[];
       let next: string | null;
       if (narrow) {

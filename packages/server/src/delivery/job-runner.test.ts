@@ -74,4 +74,56 @@ describe.each(DIALECTS)('job runner failures on %s', (dialect) => {
       error: 'no worker finished it in 3 attempts',
     });
   });
+
+  it('releases the job in hand at its next checkpoint when stopped, without counting an attempt', async () => {
+    const id = await store.jobs.enqueue(
+      { workspaceId: 'ws_a', kind: 'long', payload: {}, runAt: now },
+      now,
+    );
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const runner = createJobRunner({
+      store,
+      clock,
+      leaseMs: 60_000,
+      handlers: {
+        // Stands for a fan-out between two pages: it stops when told to.
+        long: (_job, signal) =>
+          new Promise((_resolve, reject) => {
+            started();
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          }),
+      },
+    });
+    const run = runner.runOnce();
+    await running;
+    runner.stop();
+    expect(await run).toBe(false);
+    expect(await store.jobs.get('ws_a', id)).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      error: null,
+    });
+    // Another worker takes it at once, not after the 60 s lease.
+    expect((await store.jobs.claim(now, 1_000))?.id).toBe(id);
+  });
+
+  it('claims nothing once stopped', async () => {
+    const id = await store.jobs.enqueue(
+      { workspaceId: 'ws_a', kind: 'quick', payload: {}, runAt: now },
+      now,
+    );
+    const runner = createJobRunner({
+      store,
+      clock,
+      leaseMs: 60_000,
+      handlers: { quick: async () => 'done' },
+    });
+    runner.stop();
+    expect(await runner.runOnce()).toBe(false);
+    expect(await store.jobs.get('ws_a', id)).toMatchObject({ status: 'queued', attempts: 0 });
+    runner.resume();
+    expect(await runner.runOnce()).toBe(true);
+    expect(await store.jobs.get('ws_a', id)).toMatchObject({ status: 'succeeded' });
+  });
 });

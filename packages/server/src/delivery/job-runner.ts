@@ -1,13 +1,17 @@
 import type { Job } from '../storage/jobs.ts';
 import type { Store } from '../storage/store.ts';
 
-export type JobHandler = (job: Job) => Promise<unknown>;
+/**
+ * Runs one job. A long handler checks `signal` between checkpoints and throws when it is
+ * aborted (graceful shutdown); the runner then gives the job back to the queue at once.
+ */
+export type JobHandler = (job: Job, signal: AbortSignal) => Promise<unknown>;
 
 /**
  * Claims one due job and runs the handler for its kind. A handler that throws fails the
  * job after `maxAttempts`, otherwise it is retried later; a worker that dies mid-job
  * leaves its lease to run out and the job is taken over (handlers resume from their
- * checkpoint).
+ * checkpoint). `stop()` aborts the job in hand at its next checkpoint and releases its lease.
  */
 export function createJobRunner(deps: {
   store: Store;
@@ -19,11 +23,18 @@ export function createJobRunner(deps: {
 }) {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
+  let stopping = new AbortController();
 
   return {
     async runOnce(): Promise<boolean> {
+      const { signal } = stopping;
+      if (signal.aborted) return false;
       const job = await store.jobs.claim(clock(), deps.leaseMs);
       if (!job) return false;
+      if (signal.aborted) {
+        await store.jobs.releaseLease(job.id, clock());
+        return false;
+      }
       const handler = deps.handlers[job.kind];
       if (job.attempts > maxAttempts) {
         // Claimed again and again without an answer: its worker dies on it (a lease ran out).
@@ -33,9 +44,14 @@ export function createJobRunner(deps: {
       }
       try {
         if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-        const result = await handler(job);
+        const result = await handler(job, signal);
         await store.jobs.finish(job.id, { status: 'succeeded', result }, clock());
       } catch (error) {
+        if (signal.aborted) {
+          // Stopped at a checkpoint: the next worker resumes from it without waiting.
+          await store.jobs.releaseLease(job.id, clock());
+          return false;
+        }
         const message = (error as Error).message;
         deps.log?.(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed: ${message}`);
         if (!handler || job.attempts >= maxAttempts) {
@@ -45,6 +61,13 @@ export function createJobRunner(deps: {
         }
       }
       return true;
+    },
+    /** Aborts the job in hand at its next checkpoint; after this, claims nothing until resume. */
+    stop(): void {
+      stopping.abort(new Error('shutting down'));
+    },
+    resume(): void {
+      if (stopping.signal.aborted) stopping = new AbortController();
     },
   };
 }

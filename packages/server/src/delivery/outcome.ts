@@ -26,6 +26,8 @@ export function deliveryResult(
   switch (sent.kind) {
     case 'late':
       return undefined;
+    case 'released':
+      return { kind: 'released' };
     case 'expired':
       return { kind: 'expired', requested: requestedBefore };
     case 'withdrawn':

@@ -27,6 +27,8 @@ export type SendResult =
   | { kind: 'late' }
   /** `wanted()` said no when its turn came: no request was made. */
   | { kind: 'withdrawn' }
+  /** Not sent because the process is shutting down: its lease is given back at once. */
+  | { kind: 'released' }
   | { kind: 'unencryptable'; reason: string }
   /** Preparing or sending this one message threw (a bug or a corrupt row): it alone fails. */
   | { kind: 'crashed'; error: Error };
@@ -51,6 +53,7 @@ export function createPushSender(deps: {
   concurrency: number;
 }) {
   const limiters = new Map<string, Limiter>();
+  let stopping = false;
 
   async function dispatch(message: PushMessage, body: Buffer): Promise<SendResult> {
     const { endpoint } = message.subscription;
@@ -59,6 +62,9 @@ export function createPushSender(deps: {
     if (!limiter) limiters.set(origin, (limiter = createLimiter(deps.concurrency)));
     await limiter.acquire();
     try {
+      // Shutting down: requests already on the wire finish, the ones still queued behind
+      // the limiter are handed back instead of holding up the exit.
+      if (stopping) return { kind: 'released' };
       // Checked when the request leaves, not when it was queued: never send after the TTL.
       const now = deps.clock();
       if (now >= message.expiresAt) return { kind: 'expired' };
@@ -111,6 +117,13 @@ export function createPushSender(deps: {
         });
       }
       return Promise.all(results);
+    },
+    /** Makes no new request: queued messages come back `released` (graceful shutdown). */
+    stop(): void {
+      stopping = true;
+    },
+    resume(): void {
+      stopping = false;
     },
   };
 }

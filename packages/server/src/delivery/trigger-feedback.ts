@@ -18,6 +18,7 @@ export function triggerStats(
   for (const { delivery, result } of recorded) {
     const triggerId = notifications.get(delivery.notification_id)?.triggerId;
     if (!triggerId) continue;
+    if (result.kind === 'released') continue;
     const requested = result.kind === 'retry' || result.requested;
     const sent = requested && delivery.sent_at === null ? 1 : 0;
     const capped = result.kind === 'capped' ? 1 : 0;

@@ -161,6 +161,26 @@ describe.each(DIALECTS)('recording delivery outcomes on %s', (dialect) => {
     expect(row).toMatchObject({ status: 'delivered', sent_at: now + 10, finished_at: now + 30 });
     expect((await store.campaigns.stats('cmp_1')).get('m1')!.sent).toBe(before + 1);
   });
+
+  it('gives a released delivery back for an immediate claim, counting nothing', async () => {
+    const [delivery] = await claimFresh(1, 'ntf_c');
+    const before = (await store.campaigns.stats('cmp_1')).get('m1');
+    await store.deliveries.record(
+      [{ delivery: delivery!, result: { kind: 'released' } }],
+      now + 10,
+      store.campaigns.incrementStats,
+    );
+    // Due again at once, though the first lease would have run until now + 30 s.
+    const [again] = await store.deliveries.claimDue(now + 20, 30_000, 10);
+    expect(again).toMatchObject({
+      id: delivery!.id,
+      status: 'queued',
+      sent_at: null,
+      last_error: null,
+      next_attempt_at: now,
+    });
+    expect((await store.campaigns.stats('cmp_1')).get('m1')).toEqual(before);
+  });
 });
 
 describe('planning the record of a batch', () => {

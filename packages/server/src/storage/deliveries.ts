@@ -29,7 +29,13 @@ export type DeliveryResult =
   /** Its notification was cancelled: no request is made now (`requested`: one was before). */
   | { kind: 'cancelled'; requested: boolean }
   /** `requested: false`: no push request was made (the worker failed before sending). */
-  | { kind: 'retry'; at: number; reason: string; requested?: boolean };
+  | { kind: 'retry'; at: number; reason: string; requested?: boolean }
+  /**
+   * Not sent, because this worker is shutting down: only the lease is given back, so another
+   * worker claims it at once (no lease timeout). Its cap slot stays: a later claim counts as
+   * a reclaim (attempts > 1) and keeps it rather than logging a second.
+   */
+  | { kind: 'released' };
 
 export interface NotificationCounts {
   targeted: number;
@@ -266,7 +272,12 @@ export function planRecord(
   const stats = new Map<string, StatIncrement & { counts: DeliveryStatCounts }>();
   const goneSubscribers: string[] = [];
   const unreceived: string[] = [];
+  const released: string[] = [];
   for (const { delivery, result } of results) {
+    if (result.kind === 'released') {
+      released.push(delivery.id);
+      continue;
+    }
     if (result.kind === 'failed' || result.kind === 'expired' || result.kind === 'cancelled')
       unreceived.push(delivery.id);
     const requested = result.kind === 'retry' ? result.requested !== false : result.requested;
@@ -299,6 +310,9 @@ export function planRecord(
     if (result.kind === 'delivered') stat.counts.delivered += 1;
     if (result.kind === 'failed') stat.counts.failed += 1;
     if (result.kind === 'capped') stat.counts.capped += 1;
+  }
+  if (released.length > 0) {
+    updates.set('released', { set: { lease_until: null }, requested: false, ids: released });
   }
   return {
     updates: [...updates.values()],

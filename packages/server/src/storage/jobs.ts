@@ -173,6 +173,25 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       return new Map(rows.map((row) => [row.id, toJob(row)]));
     },
 
+    /**
+     * Gives back a job this worker holds but stops running (graceful shutdown): queued again
+     * at once, and the claim does not count as an attempt. Its checkpoint stays, so the next
+     * worker resumes where this one stopped instead of waiting for the lease to run out.
+     */
+    async releaseLease(id: string, now: number): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'queued',
+          lease_until: null,
+          attempts: sql`attempts - 1`,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .execute();
+    },
+
     async get(workspaceId: string, id: string): Promise<Job | undefined> {
       const row = await db
         .selectFrom('jobs')

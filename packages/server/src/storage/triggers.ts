@@ -276,6 +276,20 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
         .execute();
     },
 
+    /**
+     * Gives back runs claimed but not started (graceful shutdown): another worker claims them
+     * at once, and the claim does not count as an attempt.
+     */
+    async releaseLeases(runIds: readonly string[], now: number): Promise<void> {
+      if (runIds.length === 0) return;
+      await db
+        .updateTable('trigger_runs')
+        .set({ lease_until: null, attempts: sql`attempts - 1`, updated_at: now })
+        .where('id', 'in', runIds)
+        .where('status', '=', 'waiting')
+        .execute();
+    },
+
     /** Moves a run on: to a later step and wake time, or to an end state. */
     async advance(
       runId: string,

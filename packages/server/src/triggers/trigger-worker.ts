@@ -8,6 +8,7 @@ import { createStepRunner } from './run-steps.ts';
  * timers are rows; nothing is held in memory while they wait, and a restart loses none.
  * One run's failure is recorded on that run (attempts, last error, backoff, then `failed`):
  * it never holds back the rest of the batch, whatever workspace they belong to.
+ * After `stop()` it finishes the run in hand and releases the leases of the others.
  */
 export function createTriggerWorker(deps: {
   store: Store;
@@ -17,6 +18,7 @@ export function createTriggerWorker(deps: {
   log?: (message: string) => void;
 }) {
   const runSteps = createStepRunner(deps);
+  let stopping = false;
 
   async function runOne(run: TriggerRun, triggers: Map<string, Trigger | undefined>) {
     if (run.attempts > MAX_RUN_ATTEMPTS) {
@@ -48,8 +50,25 @@ export function createTriggerWorker(deps: {
     async runOnce(): Promise<boolean> {
       const runs = await deps.store.triggers.claimDue(deps.clock(), deps.leaseMs, 50);
       const triggers = new Map<string, Trigger | undefined>();
-      for (const run of runs) await runOne(run, triggers);
-      return runs.length > 0;
+      for (const [i, run] of runs.entries()) {
+        if (stopping) {
+          // Shutting down: the runs not started go back at once, not after their lease.
+          await deps.store.triggers.releaseLeases(
+            runs.slice(i).map((r) => r.id),
+            deps.clock(),
+          );
+          break;
+        }
+        await runOne(run, triggers);
+      }
+      return runs.length > 0 && !stopping;
+    },
+    /** Finishes the run in hand and gives the rest of the batch back (graceful shutdown). */
+    stop(): void {
+      stopping = true;
+    },
+    resume(): void {
+      stopping = false;
     },
   };
 }
