@@ -147,4 +147,30 @@ describe.each(DIALECTS)('rule checks on %s', (dialect) => {
     expect(user.body.audiences.map((a) => a.name)).not.toContain('Legacy');
     expect(good.status).toBe(201);
   });
+
+  it('shows a legacy rule that cannot run with size null and its reason, without breaking the list', async () => {
+    const id = newId('aud');
+    await beckon.store.db.kysely
+      .insertInto('audiences')
+      .values({
+        id,
+        workspace_id: (await beckon.store.workspaces.findByApiKey(beckon.apiKey))!.id,
+        name: 'Legacy too',
+        key: 'legacy_too',
+        rule: JSON.stringify({ trait: { plan: { contains: true } } }),
+        created_at: Date.now(),
+        updated_at: Date.now(),
+      })
+      .execute();
+    const one = await send<{ size: unknown; ruleError: string }>(`/v1/audiences/${id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.size).toBe(null);
+    expect(one.body.ruleError).toMatch(/contains/);
+    const list = await send<{ data: Array<{ id: string; size: unknown }> }>(
+      '/v1/audiences?limit=100',
+    );
+    expect(list.status).toBe(200);
+    expect(list.body.data.find((a) => a.id === id)?.size).toBe(null);
+    expect(list.body.data.some((a) => a.size !== null)).toBe(true);
+  });
 });

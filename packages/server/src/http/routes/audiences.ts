@@ -47,14 +47,17 @@ function toMembers(list: z.output<typeof memberList> | undefined): Member[] {
   ];
 }
 
-function audienceJson(a: Audience, size?: AudienceSize) {
+/** A size, or why a rule stored before rules were checked when saved cannot be sized. */
+type Sized = { size: AudienceSize } | { size: null; ruleError: string };
+
+function audienceJson(a: Audience, sized?: Sized) {
   return {
     id: a.id,
     name: a.name,
     key: a.key,
     type: a.rule === null ? 'manual' : 'rule',
     rule: a.rule,
-    ...(size && { size }),
+    ...sized,
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
   };
@@ -118,6 +121,20 @@ export function audienceRoutes(deps: AppDeps) {
   const { store, clock } = deps;
   const app = new Hono<AppEnv>();
 
+  /**
+   * One audience whose stored rule cannot run (saved before rules were checked) shows
+   * `size: null` and the reason, so it can be fixed with PATCH; it never breaks the list.
+   */
+  async function sized(audience: Audience, now: number): Promise<Sized> {
+    try {
+      return { size: await store.audiences.size(audience, now) };
+    } catch (error) {
+      if (!(error instanceof InvalidRuleError)) throw error;
+      deps.log(`audience ${audience.id} cannot be sized: ${error.message}`);
+      return { size: null, ruleError: error.message };
+    }
+  }
+
   async function find(workspaceId: string, id: string) {
     const audience = await store.audiences.get(workspaceId, id);
     if (!audience) throw notFound('Audience');
@@ -140,7 +157,7 @@ export function audienceRoutes(deps: AppDeps) {
     const now = clock();
     const data = [];
     // One size query per audience on the page, one at a time: SQLite has one connection.
-    for (const a of page.data) data.push(audienceJson(a, await store.audiences.size(a, now)));
+    for (const a of page.data) data.push(audienceJson(a, await sized(a, now)));
     return c.json({ data, nextCursor: page.nextCursor });
   });
 
@@ -155,7 +172,7 @@ export function audienceRoutes(deps: AppDeps) {
 
   app.get('/:id', async (c) => {
     const audience = await find(c.get('workspace').id, c.req.param('id'));
-    return c.json(audienceJson(audience, await store.audiences.size(audience, clock())));
+    return c.json(audienceJson(audience, await sized(audience, clock())));
   });
 
   app.patch('/:id', async (c) => {
