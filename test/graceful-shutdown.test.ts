@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../packages/server/src/storage/database.ts';
 import { eventually } from './support/beckon.ts';
 import { DIALECTS, testDatabase, type TestDatabase } from './support/databases.ts';
+import { startCliFanOut } from './support/cli-fan-out.ts';
 import { freePort, runBeckon, spawnBeckon } from './support/process.ts';
 import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
 
@@ -138,48 +139,9 @@ describe.each(DIALECTS)('graceful shutdown on %s', (dialect) => {
 
   it('sends every push exactly once after SIGTERM in the middle of a 2,000-subscriber fan-out', async () => {
     push.reset();
-    const init = JSON.parse(
-      await runBeckon(['init', '--json', '--origin', 'https://shop.example'], env),
-    ) as { apiKey: string; siteKey: string };
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = await spawnBeckon('serve', env, port);
-    const api = (path: string, body?: unknown) =>
-      fetch(base + path, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    const subscribers = push.createSubscribers(SUBSCRIBERS);
-    for (let i = 0; i < subscribers.length; i += 50) {
-      await Promise.all(
-        subscribers.slice(i, i + 50).map(async (s) => {
-          const res = await fetch(`${base}/v1/sites/${init.siteKey}/subscriptions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ subscription: { endpoint: s.endpoint, keys: s.keys } }),
-          });
-          expect(res.status).toBe(201);
-        }),
-      );
-    }
-    const campaign = (await (
-      await api('/v1/campaigns', { name: 'Sale', messages: [{ title: 'Sale', body: 'Now' }] })
-    ).json()) as { id: string };
-
-    // Slow answers keep requests in flight when the signal comes.
-    push.respondWith('*', { delayMs: 150 });
-    const accepted = await api('/v1/notifications', {
-      campaignId: campaign.id,
-      target: { all: true },
-    });
-    expect(accepted.status).toBe(202);
-    const { notificationId } = (await accepted.json()) as { notificationId: string };
-    await eventually(async () => push.messages.length >= 200, {
-      what: 'the first pushes',
-      timeoutMs: 30_000,
-      intervalMs: 10,
-    });
+    const fanOut = await startCliFanOut({ env, push, subscribers: SUBSCRIBERS, firstPushes: 200 });
+    const { port, notificationId, api } = fanOut;
+    child = fanOut.server;
 
     expect(await stopWith(child, 'SIGTERM')).toBe(0);
     const beforeStop = push.messages.length;
