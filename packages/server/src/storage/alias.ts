@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { fromJson, toJson } from './json.ts';
+import { fromJson } from './json.ts';
 import type { Database } from './schema.ts';
+import { writeUserTraits } from './user-traits.ts';
 
 /**
  * Segment `alias`: everything known under `previousId` becomes `userId`'s, in one
@@ -34,25 +35,13 @@ export async function aliasUser(
       ...fromJson<Record<string, unknown>>(previous?.traits, {}),
       ...fromJson<Record<string, unknown>>(current?.traits, {}),
     };
-    if (current) {
-      await trx
-        .updateTable('users')
-        .set({ traits: toJson(traits), updated_at: now })
-        .where('workspace_id', '=', workspaceId)
-        .where('external_id', '=', userId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('users')
-        .values({
-          workspace_id: workspaceId,
-          external_id: userId,
-          traits: toJson(traits),
-          created_at: previous?.created_at ?? now,
-          updated_at: now,
-        })
-        .execute();
-    }
+    await writeUserTraits(trx, {
+      workspaceId,
+      externalId: userId,
+      traits,
+      createdAt: current?.created_at ?? previous?.created_at ?? now,
+      now,
+    });
 
     await trx
       .updateTable('subscribers')

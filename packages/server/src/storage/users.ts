@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { aliasUser } from './alias.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
+import { writeUserTraits } from './user-traits.ts';
 
 export interface User {
   externalId: string;
@@ -99,30 +100,7 @@ export function createUserStore(db: Kysely<Database>) {
       now: number,
     ): Promise<User> {
       const existing = await this.get(workspaceId, externalId);
-      if (existing) {
-        await db
-          .updateTable('users')
-          .set({ traits: toJson(traits), updated_at: now })
-          .where('workspace_id', '=', workspaceId)
-          .where('external_id', '=', externalId)
-          .execute();
-      } else {
-        await db
-          .insertInto('users')
-          .values({
-            workspace_id: workspaceId,
-            external_id: externalId,
-            traits: toJson(traits),
-            created_at: now,
-            updated_at: now,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['workspace_id', 'external_id'])
-              .doUpdateSet({ traits: toJson(traits), updated_at: now }),
-          )
-          .execute();
-      }
+      await writeUserTraits(db, { workspaceId, externalId, traits, createdAt: now, now });
       return { externalId, traits, createdAt: existing?.createdAt ?? now, updatedAt: now };
     },
 
