@@ -101,7 +101,7 @@ describe.each(DIALECTS)('failure isolation on %s', (dialect) => {
       on: { event: 'Cart Updated' },
       steps: steps(cartA),
     });
-    await asB('/v1/triggers', {
+    const triggerB = await asB<{ id: string }>('/v1/triggers', {
       name: 'B cart',
       on: { event: 'Cart Updated' },
       steps: steps(cartB),
@@ -116,8 +116,17 @@ describe.each(DIALECTS)('failure isolation on %s', (dialect) => {
         .select(['status', 'step', 'wake_at', 'attempts', 'last_error'])
         .where('trigger_id', '=', triggerA.id)
         .executeTakeFirstOrThrow();
-    // Both runs are parked on their wait; A's wakes first, so it is first in the batch.
-    await eventually(async () => (await run()).step === 1, { what: "A's run to wait" });
+    const parked = async () => {
+      const runs = await beckon.store.db.kysely
+        .selectFrom('trigger_runs')
+        .select('step')
+        .where('trigger_id', 'in', [triggerA.id, triggerB.id])
+        .execute();
+      return runs.length === 2 && runs.every((r) => r.step === 1);
+    };
+    // Both runs are parked on their wait before the clock moves (a run that reached its wait
+    // after the move would wait a minute from then); A's wakes first, so it leads the batch.
+    await eventually(parked, { what: 'both runs to wait' });
     await corrupt(cartA);
 
     beckon.advanceClock(2 * 60_000);
