@@ -1,6 +1,7 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireApiKey } from './auth.ts';
 import type { AppDeps, AppEnv } from './context.ts';
+import { apiDocument } from './document.ts';
 import { createMetrics } from './metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { audienceRoutes } from './routes/audiences.ts';
@@ -22,7 +23,7 @@ import { workspaceRoutes } from './routes/workspace.ts';
  * @example const app = createApp(deps); const res = await app.request('/healthz');
  */
 export function createApp(appDeps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
   const metrics = createMetrics();
   // Every stored event passes through onEvents (pixel and ingestion API): count it there.
   const deps: AppDeps = {
@@ -34,7 +35,12 @@ export function createApp(appDeps: AppDeps) {
   };
   const apiKey = requireApiKey(deps.store);
 
-  app.route('/', metaRoutes(deps, metrics));
+  // Built on first request, once every route below has declared itself.
+  let document: ReturnType<typeof apiDocument> | undefined;
+  app.route(
+    '/',
+    metaRoutes(deps, metrics, () => (document ??= apiDocument(app))),
+  );
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
   // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).

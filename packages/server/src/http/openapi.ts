@@ -28,7 +28,10 @@ interface Operation {
   success: number;
 }
 
-/** Every route of API.md with the schema that validates its body. */
+/**
+ * Routes not yet declared with `createRoute` (see route.ts), with the schema of their body.
+ * Transitional: each resource leaves this list when its routes declare themselves.
+ */
 const OPERATIONS: Operation[] = [
   {
     method: 'get',
@@ -90,37 +93,6 @@ const OPERATIONS: Operation[] = [
     auth: 'apiKey',
     body: organizationPatchSchema,
     success: 200,
-  },
-  {
-    method: 'post',
-    path: '/v1/sites',
-    summary: 'Create a site (with its own VAPID keys; the 201 shows its identitySecret once)',
-    auth: 'apiKey',
-    body: schemas.siteCreateSchema,
-    success: 201,
-  },
-  { method: 'get', path: '/v1/sites', summary: 'List sites', auth: 'apiKey', success: 200 },
-  {
-    method: 'get',
-    path: '/v1/sites/{siteId}',
-    summary: 'Get a site',
-    auth: 'apiKey',
-    success: 200,
-  },
-  {
-    method: 'patch',
-    path: '/v1/sites/{siteId}',
-    summary: 'Update a site',
-    auth: 'apiKey',
-    body: schemas.sitePatchSchema,
-    success: 200,
-  },
-  {
-    method: 'post',
-    path: '/v1/sites/{siteId}/identity-secret',
-    summary: 'Rotate the identity secret (the previous one verifies for 24 hours more)',
-    auth: 'apiKey',
-    success: 201,
   },
   {
     method: 'get',
@@ -351,8 +323,8 @@ const problem = {
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
 
-/** The OpenAPI 3.1 document, generated from the zod schemas that validate requests. */
-export function openApiDocument() {
+/** The part of the OpenAPI 3.1 document not yet generated from route declarations. */
+export function legacyOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({

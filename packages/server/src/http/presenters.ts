@@ -1,14 +1,47 @@
+import { z } from 'zod';
 import { vapidSubjectWarnings } from '../domain/vapid-subject.ts';
 import type { Campaign } from '../storage/campaigns.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
 import type { Subscriber } from '../storage/subscribers.ts';
+import {
+  cappingSchema,
+  categorySchema,
+  identityVerificationSchema,
+  promptSchema,
+} from './schemas.ts';
 
 /** API shapes of stored records: ISO timestamps, and never a private key or secret. */
-export const iso = (ms: number | null | undefined) =>
-  ms == null ? null : new Date(ms).toISOString();
+export function iso(ms: number): string;
+export function iso(ms: number | null | undefined): string | null;
+export function iso(ms: number | null | undefined) {
+  return ms == null ? null : new Date(ms).toISOString();
+}
 
-export function siteJson(site: Site) {
+const isoTime = z.iso.datetime();
+
+/** Something that works now but will hurt (a placeholder VAPID subject, say). */
+export const warningSchema = z.object({ code: z.string(), field: z.string(), message: z.string() });
+
+export const siteSchema = z
+  .object({
+    id: z.string(),
+    siteKey: z.string().describe('Public: goes in the script tag'),
+    name: z.string(),
+    origins: z.array(z.string()),
+    categories: z.array(categorySchema),
+    prompt: promptSchema,
+    capping: cappingSchema,
+    vapidSubject: z.string(),
+    vapidPublicKey: z.string(),
+    identityVerification: identityVerificationSchema,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    warnings: z.array(warningSchema),
+  })
+  .meta({ id: 'Site' });
+
+export function siteJson(site: Site): z.input<typeof siteSchema> {
   return {
     id: site.id,
     siteKey: site.siteKey,

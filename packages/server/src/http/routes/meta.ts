@@ -2,22 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { openApiDocument } from '../openapi.ts';
 import { bearerMatches, metricsText, type Metrics } from '../metrics.ts';
 import { ProblemError } from '../problem.ts';
 import { queueDepths } from '../../storage/queue-depth.ts';
 
 /** Health, the OpenAPI document, Prometheus metrics and the two browser files. */
-export function metaRoutes(deps: AppDeps, metrics: Metrics) {
+export function metaRoutes(deps: AppDeps, metrics: Metrics, document: () => object) {
   const app = new Hono<AppEnv>();
-  const document = openApiDocument();
 
   app.get('/healthz', async (c) => {
     await sql`select 1`.execute(deps.store.db.kysely);
     return c.json({ status: 'ok', database: deps.store.db.dialect });
   });
 
-  app.get('/openapi.json', (c) => c.json(document));
+  app.get('/openapi.json', (c) => c.json(document()));
 
   // Token-only: queue sizes and volumes are business data. Unset token → no such route.
   app.get('/metrics', async (c) => {

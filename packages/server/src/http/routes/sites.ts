@@ -1,21 +1,92 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import webpush from 'web-push';
+import { z } from 'zod';
 import { completePrompt } from '../../domain/site-defaults.ts';
 import { PREVIOUS_SECRET_GRACE_MS } from '../../domain/user-hash.ts';
 import { DEFAULT_VAPID_SUBJECT } from '../../domain/vapid-subject.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { siteJson } from '../presenters.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { siteJson, siteSchema } from '../presenters.ts';
 import { notFound } from '../problem.ts';
+import { createRouter, handle } from '../route.ts';
 import { siteCreateSchema, sitePatchSchema } from '../schemas.ts';
-import { readJson } from '../validate.ts';
 
 export { DEFAULT_VAPID_SUBJECT };
 
-export function siteRoutes({ store, clock }: AppDeps) {
-  const app = new Hono<AppEnv>();
+const identitySecret = z.string().describe('Signs `userHash`; shown only here');
+const tags = ['Sites'];
 
-  app.post('/', async (c) => {
-    const input = await readJson(c, siteCreateSchema);
+const createSite = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create a site (VAPID keys generated; identity secret shown once)',
+  tags,
+  security: apiKeySecurity,
+  request: { body: jsonBody(siteCreateSchema) },
+  responses: {
+    201: jsonResponse('The new site', siteSchema.extend({ identitySecret })),
+    ...problemResponses,
+  },
+});
+
+const listSites = createRoute({
+  method: 'get',
+  path: '/',
+  summary: "The workspace's sites",
+  tags,
+  security: apiKeySecurity,
+  responses: {
+    200: jsonResponse(
+      'Every site (one page)',
+      z.object({ data: z.array(siteSchema), nextCursor: z.null() }),
+    ),
+    ...problemResponses,
+  },
+});
+
+const getSite = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A site',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The site', siteSchema), ...problemResponses },
+});
+
+const updateSite = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Update a site',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams, body: jsonBody(sitePatchSchema) },
+  responses: { 200: jsonResponse('The updated site', siteSchema), ...problemResponses },
+});
+
+const rotateIdentitySecret = createRoute({
+  method: 'post',
+  path: '/{id}/identity-secret',
+  summary: 'A new identity secret; the previous one keeps verifying for 24 hours',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: {
+    201: jsonResponse('The new secret', z.object({ identitySecret })),
+    ...problemResponses,
+  },
+});
+
+export function siteRoutes({ store, clock }: AppDeps) {
+  const app = createRouter();
+
+  handle(app, createSite, async (c, { body: input }) => {
     const keys = webpush.generateVAPIDKeys();
     const site = await store.sites.create(
       {
@@ -36,21 +107,20 @@ export function siteRoutes({ store, clock }: AppDeps) {
     return c.json({ ...siteJson(site), identitySecret: site.identitySecret }, 201);
   });
 
-  app.get('/', async (c) => {
+  handle(app, listSites, async (c) => {
     const sites = await store.sites.list(c.get('workspace').id);
     return c.json({ data: sites.map(siteJson), nextCursor: null });
   });
 
-  app.get('/:id', async (c) => {
-    const site = await store.sites.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getSite, async (c, { params }) => {
+    const site = await store.sites.get(c.get('workspace').id, params.id);
     if (!site) throw notFound('Site');
     return c.json(siteJson(site));
   });
 
-  app.patch('/:id', async (c) => {
+  handle(app, updateSite, async (c, { params, body: patch }) => {
     const workspaceId = c.get('workspace').id;
-    const patch = await readJson(c, sitePatchSchema);
-    const current = await store.sites.get(workspaceId, c.req.param('id'));
+    const current = await store.sites.get(workspaceId, params.id);
     if (!current) throw notFound('Site');
     const site = await store.sites.update(
       workspaceId,
@@ -62,16 +132,15 @@ export function siteRoutes({ store, clock }: AppDeps) {
     return c.json(siteJson(site));
   });
 
-  /** A new identity secret; the previous one keeps verifying for 24 hours. */
-  app.post('/:id/identity-secret', async (c) => {
-    const identitySecret = await store.sites.rotateIdentitySecret(
+  handle(app, rotateIdentitySecret, async (c, { params }) => {
+    const secret = await store.sites.rotateIdentitySecret(
       c.get('workspace').id,
-      c.req.param('id'),
+      params.id,
       PREVIOUS_SECRET_GRACE_MS,
       clock(),
     );
-    if (!identitySecret) throw notFound('Site');
-    return c.json({ identitySecret }, 201);
+    if (!secret) throw notFound('Site');
+    return c.json({ identitySecret: secret }, 201);
   });
 
   return app;

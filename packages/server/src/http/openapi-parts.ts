@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Pieces every route declaration shares: how it is authenticated and what its errors look like.
+ * Keeping them here means a route states only what is its own.
+ */
+
+/** Routes behind an API key (or, for the dashboard, a session cookie). */
+export const apiKeySecurity = [{ apiKey: [] }];
+
+/** RFC 9457 problem details, the body of every 4xx and 5xx answer. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export const problemResponses = {
+  '4XX': {
+    description: 'An RFC 9457 problem',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  },
+} as const;
+
+/** A JSON success answer with its schema. */
+export const jsonResponse = <S extends z.ZodType>(description: string, schema: S) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A request body of JSON validated by `schema`. */
+export const jsonBody = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+/** `{id}` in the path. */
+export const idParams = z.object({ id: z.string().min(1).max(256) });
