@@ -26,6 +26,13 @@ export interface PageOptions {
    * the snippet loads; it claims the page at once.
    */
   siteWorker?: boolean;
+  /**
+   * Serve the page under a strict Content-Security-Policy (the README's lines for Beckon, no
+   * inline script or style), and with `trusted-types` also require Trusted Types for scripts.
+   */
+  csp?: 'strict' | 'trusted-types';
+  /** `data-spa="off"`: no page views on client-side navigations. */
+  spaOff?: boolean;
 }
 
 export interface TestSite {
@@ -45,9 +52,33 @@ self.addEventListener('fetch', () => {});
 const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
+ * The queue stub a customer pastes; it also records the snippet's outcome events in
+ * `window.beckonEvents`, through the queue, before the script has loaded.
+ */
+const STUB = `window.beckon = window.beckon || function(){(beckon.q = beckon.q || []).push(arguments)};
+window.beckonEvents = [];
+['subscribed', 'dismissed', 'error'].forEach(function (name) {
+  beckon('on', name, function (data) {
+    beckonEvents.push({ name: name, data: data instanceof Error ? data.message : data });
+  });
+});
+`;
+
+/** What a site with a strict policy sends: only its own files and Beckon's, nothing inline. */
+export function strictPolicy(api: string, trustedTypes: boolean): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${api}`,
+    `connect-src 'self' ${api}`,
+    "style-src 'self'",
+    "worker-src 'self'",
+    ...(trustedTypes ? ["require-trusted-types-for 'script'"] : []),
+  ].join('; ');
+}
+
+/**
  * The page a customer would write: the queue stub, then the async script tag from the Beckon
- * server. The stub also records the snippet's outcome events in `window.beckonEvents`, through
- * the queue, before the script has loaded.
+ * server. Under a strict policy the stub is a file of the site's own (`/stub.js`).
  */
 function shopPage(api: string, q: URLSearchParams): string {
   const site = q.get('site') ?? '';
@@ -58,18 +89,11 @@ function shopPage(api: string, q: URLSearchParams): string {
     // The worker stays at /beckon-sw.js (scope `/`) unless told; the query only picks the recipe.
     `data-sw="${escapeAttr(q.get('sw') ?? '/beckon-sw.js')}?recipe=${escapeAttr(recipe)}"`,
     q.get('consent') ? 'data-consent="required"' : '',
+    q.get('spaOff') ? 'data-spa="off"' : '',
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Test shop</title>
-<script>
-  window.beckon = window.beckon || function(){(beckon.q = beckon.q || []).push(arguments)};
-  window.beckonEvents = [];
-  ['subscribed', 'dismissed', 'error'].forEach(function (name) {
-    beckon('on', name, function (data) {
-      beckonEvents.push({ name: name, data: data instanceof Error ? data.message : data });
-    });
-  });
-</script>
+${q.get('csp') ? '<script src="/stub.js"></script>' : `<script>\n${STUB}</script>`}
 ${q.get('siteWorker') ? "<script>navigator.serviceWorker.register('/site-sw.js');</script>" : ''}
 <script async ${attrs.join(' ')}></script>
 </head><body><h1>Test shop</h1><button>Buy</button></body></html>`;
@@ -84,8 +108,16 @@ export async function startTestSite(api: string): Promise<TestSite> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      const csp = url.searchParams.get('csp');
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        ...(csp && { 'content-security-policy': strictPolicy(api, csp === 'trusted-types') }),
+      });
       return void res.end(shopPage(api, url.searchParams));
+    }
+    if (url.pathname === '/stub.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      return void res.end(STUB);
     }
     if (url.pathname === '/site-sw.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
@@ -111,6 +143,8 @@ export async function startTestSite(api: string): Promise<TestSite> {
       if (o.consent) q.set('consent', '1');
       if (o.swPath) q.set('sw', o.swPath);
       if (o.siteWorker) q.set('siteWorker', '1');
+      if (o.csp) q.set('csp', o.csp);
+      if (o.spaOff) q.set('spaOff', '1');
       return `${origin}/?${q}`;
     },
     close: () =>

@@ -3,6 +3,7 @@ import { createApi } from './api.ts';
 import { createEmitter } from './emitter.ts';
 import { installGlobal } from './global-queue.ts';
 import { createIdentity } from './identity.ts';
+import { watchNavigations } from './navigations.ts';
 import { planPrompt, scrolledPercent } from './prompt-timing.ts';
 import { openPrompt } from './prompt-view.ts';
 import { currentSubscription, pushSupported, subscribePush } from './push.ts';
@@ -148,14 +149,14 @@ export function boot(cfg: ScriptConfig): void {
     onScroll();
   };
 
-  const page = () => {
+  const page = (referrer = document.referrer) => {
     track({
       type: 'page',
       properties: {
         url: location.href,
         path: location.pathname,
         title: document.title,
-        referrer: document.referrer,
+        referrer,
       },
     });
     store.set(PAGEVIEWS, String((Number(store.get(PAGEVIEWS)) || 0) + 1));
@@ -163,7 +164,7 @@ export function boot(cfg: ScriptConfig): void {
   };
 
   const commands: { [name: string]: (...args: any[]) => unknown } = {
-    page,
+    page: () => page(),
     track: (event: unknown, properties?: Record<string, unknown>) =>
       track({ type: 'track', event: String(event), properties }),
     identify(id: unknown, traits?: Record<string, unknown>, options?: { userHash?: unknown }) {
@@ -196,4 +197,5 @@ export function boot(cfg: ScriptConfig): void {
     if (document.visibilityState == 'hidden') bye();
   });
   page();
+  if (cfg.spa) watchNavigations(page);
 }

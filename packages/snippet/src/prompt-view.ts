@@ -11,10 +11,35 @@ const CSS =
   'button{font:inherit;padding:8px 14px;border:1px solid;border-radius:8px;background:none;color:inherit;cursor:pointer}' +
   '#y{background:var(--a);border-color:var(--a);color:#fff}:focus-visible{outline:2px solid var(--a);outline-offset:2px}';
 
-// Static markup only; every site-supplied text goes in through textContent or a property.
-const HTML =
-  '<div class=d role=dialog aria-modal=false aria-labelledby=t aria-describedby=s tabindex=-1>' +
-  '<h2 id=t></h2><p id=s></p><div id=c></div><div class=b><button id=n></button><button id=y></button></div></div>';
+/**
+ * Styles the shadow root in a way a strict Content-Security-Policy allows: a constructed
+ * stylesheet is not an inline `<style>`, so `style-src 'self'` does not block it. Browsers
+ * without constructable stylesheets (Safari < 16.4) get a `<style>` element instead.
+ */
+function style(root: ShadowRoot) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch {
+    root.append(el('style', CSS));
+  }
+}
+
+/**
+ * Builds an element from DOM calls, never from an HTML string, so Trusted Types
+ * (`require-trusted-types-for 'script'`) has nothing to block; text goes in as text.
+ */
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  attrs: { [name: string]: string } = {},
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const name in attrs) e.setAttribute(name, attrs[name]!);
+  if (text) e.textContent = text;
+  return e;
+}
 
 export interface PromptChoice {
   /** "Allow", with the ids of the ticked categories. */
@@ -39,19 +64,28 @@ export function openPrompt(
   const before = doc.activeElement as HTMLElement | null;
   const host = doc.createElement('div');
   const root = host.attachShadow({ mode: 'open' });
-  root.innerHTML = `<style>${CSS}</style>${HTML}`;
-  const $ = (id: string) => root.getElementById(id)!;
-  const dialog = root.querySelector('div')!;
+  style(root);
+  const dialog = el('div', '', {
+    role: 'dialog',
+    'aria-modal': 'false',
+    'aria-labelledby': 't',
+    'aria-describedby': 's',
+    tabindex: '-1',
+  });
+  const list = el('div');
+  const no = el('button', p.dismissText || 'Not now');
+  const yes = el('button', p.allowText || 'Allow', { id: 'y' });
+  const buttons = el('div', '', { class: 'b' });
+  buttons.append(no, yes);
+  dialog.append(el('h2', p.title, { id: 't' }), el('p', p.body, { id: 's' }), list, buttons);
+  root.append(dialog);
   const colors = p.colors || ({} as Partial<PromptSettings['colors']>);
 
+  // CSSOM property writes, unlike a `style` attribute, are allowed under a strict CSP.
   dialog.className = `d ${p.position}`;
   dialog.style.background = colors.background || '#fff';
   dialog.style.color = colors.text || '#111';
   dialog.style.setProperty('--a', colors.accent || '#2563eb');
-  $('t').textContent = p.title;
-  $('s').textContent = p.body;
-  $('n').textContent = p.dismissText || 'Not now';
-  $('y').textContent = p.allowText || 'Allow';
 
   const boxes = categories.map((c) => {
     const label = doc.createElement('label');
@@ -60,7 +94,7 @@ export function openPrompt(
     box.value = c.id;
     box.checked = ticked(c);
     label.append(box, ` ${c.label}`);
-    $('c').append(label);
+    list.append(label);
     return box;
   });
 
@@ -72,8 +106,8 @@ export function openPrompt(
     close();
     choice.dismiss();
   };
-  $('n').onclick = dismiss;
-  $('y').onclick = () => {
+  no.onclick = dismiss;
+  yes.onclick = () => {
     close();
     choice.allow(boxes.filter((b) => b.checked).map((b) => b.value));
   };

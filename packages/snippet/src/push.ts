@@ -34,13 +34,35 @@ export async function subscribePush(
 }
 
 /**
+ * Where a site enforces Trusted Types (`require-trusted-types-for 'script'`), `register` takes
+ * only a TrustedScriptURL. The policy passes the URL through: it is the site's own `data-sw`
+ * path plus our query, never page input. Sites that list allowed policies add `trusted-types
+ * beckon`. Without Trusted Types (or if the policy is refused) the plain string goes through.
+ */
+interface ScriptUrlPolicy {
+  createScriptURL(url: string): unknown;
+}
+let policy: ScriptUrlPolicy | undefined;
+const trustedScriptUrl = (url: string) => {
+  try {
+    const tt = (
+      window as {
+        trustedTypes?: { createPolicy(name: string, rules: ScriptUrlPolicy): ScriptUrlPolicy };
+      }
+    ).trustedTypes;
+    policy ||= tt && tt.createPolicy('beckon', { createScriptURL: (u: string) => u });
+  } catch {}
+  return policy ? policy.createScriptURL(url) : url;
+};
+
+/**
  * Registers Beckon's worker and resolves with its registration once it has an active worker
  * (`pushManager.subscribe` needs one). Not `navigator.serviceWorker.ready`: that waits for a
  * worker whose scope covers this page, which a `data-sw` in a sub-folder (scope `/push/`)
  * never is, and with the site's own worker at `/` it would hand back that one instead.
  */
 const activated = async (swUrl: string) => {
-  const registration = await navigator.serviceWorker.register(swUrl);
+  const registration = await navigator.serviceWorker.register(trustedScriptUrl(swUrl) as string);
   const worker = registration.installing || registration.waiting;
   if (!registration.active && worker)
     await new Promise((resolve, reject) =>

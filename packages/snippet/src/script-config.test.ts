@@ -11,13 +11,20 @@ describe('readScriptConfig', () => {
         api: 'https://push.example:8787',
         sw: '/beckon-sw.js?site=pk_1&api=https%3A%2F%2Fpush.example%3A8787',
         gated: false,
+        spa: true,
       },
     );
   });
 
-  it('takes data-api without its trailing slash, data-sw and data-consent', () => {
+  it('takes data-api without its trailing slash, data-sw, data-consent and data-spa', () => {
     const cfg = readScriptConfig(
-      { site: 'pk 2', api: 'https://api.example/push/', sw: '/sw.js?v=3', consent: 'required' },
+      {
+        site: 'pk 2',
+        api: 'https://api.example/push/',
+        sw: '/sw.js?v=3',
+        consent: 'required',
+        spa: 'off',
+      },
       'https://cdn.example/beckon.js',
       PAGE,
     );
@@ -26,6 +33,7 @@ describe('readScriptConfig', () => {
       api: 'https://api.example/push',
       sw: '/sw.js?v=3&site=pk%202&api=https%3A%2F%2Fapi.example%2Fpush',
       gated: true,
+      spa: false,
     });
   });
 

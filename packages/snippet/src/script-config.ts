@@ -7,10 +7,12 @@ export interface ScriptConfig {
   sw: string;
   /** `data-consent="required"`: hold tracking until `beckon('consent', true)`. */
   gated: boolean;
+  /** Page views on client-side navigations too (single-page apps); `data-spa="off"` stops it. */
+  spa: boolean;
 }
 
 /**
- * Reads `data-site`, `data-api`, `data-sw` and `data-consent` (umami's tracker does the same).
+ * Reads `data-site`, `data-api`, `data-sw`, `data-consent` and `data-spa` (umami's tracker does the same).
  * Answers `undefined` without a site key.
  *
  * @example readScriptConfig(script.dataset, script.src, location.href)
@@ -29,5 +31,6 @@ export function readScriptConfig(
     api,
     sw: `${sw}${sw.includes('?') ? '&' : '?'}site=${encodeURIComponent(site)}&api=${encodeURIComponent(api)}`,
     gated: data.consent == 'required',
+    spa: data.spa != 'off',
   };
 }
