@@ -5,6 +5,7 @@ import {
   createLocalPushService,
   type LocalPushService,
   type VirtualSubscriber,
+  pushed,
 } from './support/push-service/index.ts';
 
 /**
@@ -106,7 +107,7 @@ describe.each(DIALECTS)('audience events on %s', (dialect) => {
     await waitForJob(first.jobId);
     const messages = await push.waitForMessages(2);
     expect(messages.map((m) => m.endpoint).sort()).toEqual([ann.endpoint, bare.endpoint].sort());
-    expect(JSON.parse(messages[0]!.payload).title).toBe(`Welcome to Club ${tag}`);
+    expect(pushed(messages[0]!.payload).title).toBe(`Welcome to Club ${tag}`);
     expect(await audienceEvents(club)).toEqual(
       [
         `Audience Entered:ann-${tag}`,
@@ -149,7 +150,7 @@ describe.each(DIALECTS)('audience events on %s', (dialect) => {
     await post('/v1/identify', { userId: `bo-${tag}`, traits: { [trait]: true } }, 200);
     const [message] = await push.waitForMessages(1);
     expect(message!.endpoint).toBe(bo.endpoint);
-    expect(JSON.parse(message!.payload).title).toBe(`Welcome to VIP Customers ${tag}`);
+    expect(pushed(message!.payload).title).toBe(`Welcome to VIP Customers ${tag}`);
 
     // The same trait again is no change; false is an exit; inside a batch it counts too.
     await post('/v1/identify', { userId: `bo-${tag}`, traits: { [trait]: true } }, 200);

@@ -5,7 +5,11 @@ import { DIALECTS, testDatabase, type TestDatabase } from './support/databases.t
 import { userHash } from '../packages/server/src/domain/user-hash.ts';
 import { startCliFanOut } from './support/cli-fan-out.ts';
 import { freePort, runBeckon, spawnBeckon, waitForExit } from './support/process.ts';
-import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
+import {
+  createLocalPushService,
+  type LocalPushService,
+  pushed,
+} from './support/push-service/index.ts';
 
 const SUBSCRIBERS = 1_000;
 
@@ -72,7 +76,7 @@ describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
       failed: 0,
     });
     // Every payload decrypted to the campaign's message.
-    expect(push.messages.every((m) => JSON.parse(m.payload).title === 'Sale')).toBe(true);
+    expect(push.messages.every((m) => pushed(m.payload).title === 'Sale')).toBe(true);
   });
 
   it('fires a pending trigger wait once after kill -9', async () => {
@@ -123,7 +127,7 @@ describe.each(DIALECTS)('crash recovery on %s', (dialect) => {
     await waitForExit(server);
     server = await spawnBeckon('serve', env, port);
     const [message] = await push.waitForMessages(1, { timeoutMs: 20_000 });
-    expect(JSON.parse(message!.payload).title).toBe('Still there?');
+    expect(pushed(message!.payload).title).toBe('Still there?');
     await new Promise((r) => setTimeout(r, 3_000));
     expect(push.messages).toHaveLength(1);
     expect((await api(`/v1/triggers/${trigger.id}`)).stats).toMatchObject({

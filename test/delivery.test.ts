@@ -5,6 +5,7 @@ import {
   createLocalPushService,
   type LocalPushService,
   type VirtualSubscriber,
+  pushed,
 } from './support/push-service/index.ts';
 
 /**
@@ -120,12 +121,17 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
       topic: 'cart',
     });
     const [message] = await push.waitForMessages(1);
-    const payload = JSON.parse(message!.payload) as Record<string, unknown>;
-    expect(payload).toEqual({
-      deliveryId: expect.stringMatching(/^dlv_/),
-      title: 'Your cart misses you',
-      body: 'Come back for 10% off',
-      url: 'https://shop.example/cart',
+    const { deliveryId } = pushed(message!.payload);
+    // WebKit's Declarative Web Push message, exactly (API.md "The push payload (declarative)").
+    expect(JSON.parse(message!.payload)).toEqual({
+      web_push: 8030,
+      notification: {
+        title: 'Your cart misses you',
+        body: 'Come back for 10% off',
+        navigate: `https://shop.example/cart?bk_d=${deliveryId}`,
+        data: { deliveryId: expect.stringMatching(/^dlv_/), url: 'https://shop.example/cart' },
+      },
+      mutable: true,
     });
     expect(message!.vapid).toMatchObject({ publicKey: beckon.vapidPublicKey, aud: push.origin });
     expect(message!.headers).toMatchObject({ urgency: 'high', topic: 'cart' });
@@ -144,14 +150,14 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     const receipt = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/receipts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: PAGE },
-      body: JSON.stringify({ deliveryId: payload.deliveryId, kind: 'clicked' }),
+      body: JSON.stringify({ deliveryId, kind: 'clicked' }),
     });
     expect(receipt.status).toBe(202);
     // The same receipt again (a worker retrying) is counted once.
     await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/receipts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ deliveryId: payload.deliveryId, kind: 'clicked' }),
+      body: JSON.stringify({ deliveryId, kind: 'clicked' }),
     });
     const stats = (await (await beckon.api(`/v1/campaigns/${campaignId}/stats`)).json()) as {
       messages: Array<Record<string, unknown>>;
@@ -213,7 +219,7 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     const attempts = push.attempts.filter((a) => a.subscriberId === subscriber.id);
     expect(attempts.map((a) => a.status)).toEqual([429, 201]);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1_000);
-    expect(JSON.parse(message!.payload).title).toBe('Your cart misses you');
+    expect(pushed(message!.payload).title).toBe('Your cart misses you');
     expect((await settled(notificationId)).counts).toMatchObject({ sent: 1, delivered: 1 });
   });
 
@@ -300,6 +306,6 @@ describe.each(DIALECTS)('delivery on %s', (dialect) => {
     });
     const received = new Set(push.messages.map((m) => m.subscriberId));
     expect(received.size).toBe(120);
-    expect(push.messages.every((m) => JSON.parse(m.payload).title === 'Second')).toBe(true);
+    expect(push.messages.every((m) => pushed(m.payload).title === 'Second')).toBe(true);
   });
 });

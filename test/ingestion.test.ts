@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startBeckon, type TestBeckon } from './support/beckon.ts';
 import { DIALECTS } from './support/databases.ts';
-import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
+import {
+  createLocalPushService,
+  type LocalPushService,
+  pushed,
+} from './support/push-service/index.ts';
 
 /** Segment-spec ingestion, users and GDPR erasure, on both dialects. */
 describe.each(DIALECTS)('ingestion and users on %s', (dialect) => {
@@ -258,7 +262,7 @@ describe.each(DIALECTS)('ingestion and users on %s', (dialect) => {
     await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/receipts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ deliveryId: JSON.parse(message!.payload).deliveryId, kind: 'shown' }),
+      body: JSON.stringify({ deliveryId: pushed(message!.payload).deliveryId, kind: 'shown' }),
     });
     await eventually(async () => {
       const n = (await (await beckon.api(`/v1/notifications/${sent.notificationId}`)).json()) as {

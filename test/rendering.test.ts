@@ -5,6 +5,7 @@ import {
   createLocalPushService,
   type LocalPushService,
   type VirtualSubscriber,
+  pushed,
 } from './support/push-service/index.ts';
 
 const PAGE = 'https://shop.example';
@@ -108,7 +109,7 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
     );
     const messages = await push.waitForMessages(2);
     const bodyFor = (s: VirtualSubscriber) =>
-      JSON.parse(messages.find((m) => m.endpoint === s.endpoint)!.payload).body;
+      pushed(messages.find((m) => m.endpoint === s.endpoint)!.payload).body;
     expect(bodyFor(ada)).toBe('Hi Ada');
     expect(bodyFor(bob)).toBe('Hi there');
   });
@@ -123,7 +124,7 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
     await user(`eve-${tag}`);
     await track(`eve-${tag}`, `Viewed ${tag}`, { path: '/evil.example/login' });
     const [message] = await push.waitForMessages(1);
-    const { url } = JSON.parse(message!.payload) as { url: string };
+    const { url } = pushed(message!.payload) as { url: string };
     expect(url).toBe('/%2Fevil.example%2Flogin');
     // What the service worker opens: the URL resolved against the site's origin.
     expect(new URL(url, `${PAGE}/`).origin).toBe(PAGE);
@@ -198,7 +199,7 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
     await track(`small-${tag}`, `Noted ${tag}`, { note: 'short' });
     const [message] = await push.waitForMessages(1);
     expect(message!.endpoint).toBe(small.endpoint);
-    expect(JSON.parse(message!.payload).url).toBe('/n/short');
+    expect(pushed(message!.payload).url).toBe('/n/short');
     const ids = await eventually(async () => {
       const found = await notificationsOfTrigger(t.id);
       return found.length === 2 ? found : undefined;
@@ -227,7 +228,7 @@ describe.each(DIALECTS)('safe rendering on %s', (dialect) => {
     await post(`/v1/audiences/${list}/members`, { add: [`kim-${tag}`, `lou-${tag}`] }, 202);
     const messages = await push.waitForMessages(2, { timeoutMs: 15_000 });
     const titleFor = (s: VirtualSubscriber) =>
-      JSON.parse(messages.find((m) => m.endpoint === s.endpoint)!.payload).title;
+      pushed(messages.find((m) => m.endpoint === s.endpoint)!.payload).title;
     expect(titleFor(kim)).toBe('Welcome Kim');
     expect(titleFor(lou)).toBe('Welcome friend');
   });

@@ -9,7 +9,11 @@ import type { InitResult } from '../packages/server/src/workspace-setup.ts';
 import { startBeckon, type TestBeckon } from './support/beckon.ts';
 import { DIALECTS, TEST_SECRET_KEY, testDatabase, type TestDatabase } from './support/databases.ts';
 import { runBeckon } from './support/process.ts';
-import { createLocalPushService, type LocalPushService } from './support/push-service/index.ts';
+import {
+  createLocalPushService,
+  type LocalPushService,
+  pushed,
+} from './support/push-service/index.ts';
 
 const OTHER_KEY = Buffer.alloc(32, 9).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 11).toString('base64');
@@ -167,7 +171,7 @@ describe.each(DIALECTS)('secrets at rest on %s', (dialect) => {
       });
       const [message] = await push.waitForMessages(1);
       expect(message!.vapid).toMatchObject({ publicKey: workspace.vapidPublicKey });
-      expect(JSON.parse(message!.payload)).toMatchObject({ title: 'Still signed' });
+      expect(pushed(message!.payload)).toMatchObject({ title: 'Still signed' });
     } finally {
       await beckon.stop({ keepDatabase: true });
     }

@@ -5,6 +5,7 @@ import {
   createLocalPushService,
   type LocalPushService,
   type VirtualSubscriber,
+  pushed,
 } from './support/push-service/index.ts';
 
 const HOUR = 3_600_000;
@@ -114,7 +115,7 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
     advance(HOUR);
     const [message] = await push.waitForMessages(1);
     expect(message!.endpoint).toBe(ada.endpoint);
-    expect(JSON.parse(message!.payload)).toMatchObject({
+    expect(pushed(message!.payload)).toMatchObject({
       title: 'Ada, your Blue hat is waiting',
       body: 'Only 42 €',
     });
@@ -152,7 +153,7 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
     await track(`eve-${tag}`, `Product Viewed ${tag}`, { category: 'hats' });
     const [message] = await push.waitForMessages(1);
     expect(message!.endpoint).toBe(dee.endpoint);
-    expect(JSON.parse(message!.payload).title).toBe('Hey, your  is waiting');
+    expect(pushed(message!.payload).title).toBe('Hey, your  is waiting');
     await eventually(async () => (await members(y)).length === 1);
     expect(await members(y)).toEqual([`dee-${tag}`]);
     expect(await members(x)).toEqual([]);

@@ -66,8 +66,13 @@ export const handlers = {
     const { messages, rejected } = started();
     const decrypted = messages.filter((m) => m.decrypted);
     const intact = decrypted.filter((m) => {
-      const payload = JSON.parse(m.payload) as { title?: string; deliveryId?: string };
-      return payload.title === expected.title && typeof payload.deliveryId === 'string';
+      // Declarative Web Push: the title is the notification's, the delivery id in its data.
+      const { notification } = JSON.parse(m.payload) as {
+        notification?: { title?: string; data?: { deliveryId?: string } };
+      };
+      return (
+        notification?.title === expected.title && typeof notification.data?.deliveryId === 'string'
+      );
     });
     return {
       messages: messages.length,

@@ -12,6 +12,7 @@ import {
   type WorkerDevTools,
 } from '../support/browser.ts';
 import type { ReceivedMessage } from '../support/push-service/index.ts';
+import { pushed } from '../support/push-service/index.ts';
 import type { WorkerRecipe } from '../support/test-site.ts';
 
 type Counts = Record<'sent' | 'delivered' | 'failed' | 'shown' | 'clicked' | 'closed', number>;
@@ -90,12 +91,14 @@ describe('notifications in Chromium', () => {
         { title: 'Teapots are back', body: 'The blue one too', url: '/teapots' },
         recipe,
       );
-      const payload = JSON.parse(message.payload) as { deliveryId: string };
+      const payload = pushed(message.payload);
       expect(payload).toEqual({
         deliveryId: expect.stringMatching(/^dlv_/),
         title: 'Teapots are back',
         body: 'The blue one too',
         url: '/teapots',
+        // Absolute, on the site's origin, naming the delivery for a click no worker sees.
+        navigate: `${rig.site.origin}/teapots?bk_d=${payload.deliveryId}`,
       });
 
       await devtools.deliverPush(message.payload);
@@ -120,6 +123,46 @@ describe('notifications in Chromium', () => {
         counts: { targeted: 1, delivered: 1 },
       });
     });
+  });
+
+  it('counts a click on a notification shown without the worker through bk_d on the landing page', async () => {
+    // Safari shows a declarative push by itself and opens `navigate`: the landing page's
+    // snippet reports the click and takes the parameter out of the address bar.
+    const { page, campaignId, message } = await sendToNewSubscriber({
+      title: 'Sale',
+      body: 'Today only',
+      url: '/?recipe=copy',
+    });
+    const { navigate } = pushed(message.payload);
+    const landing = new URL(navigate!);
+    expect(landing.searchParams.get('bk_d')).toMatch(/^dlv_/);
+    landing.searchParams.set('site', new URL(page.url()).searchParams.get('site')!);
+
+    await page.goto(landing.href);
+    const counts = await statReaches(campaignId, 'clicked', 1);
+    expect(counts).toMatchObject({ delivered: 1, shown: 0, clicked: 1 });
+    expect(new URL(page.url()).searchParams.has('bk_d')).toBe(false);
+
+    // A reload of the cleaned URL is not another click; no page view carries bk_d either.
+    const pageViews = () =>
+      rig.beckon.store.db.kysely
+        .selectFrom('events')
+        .select('properties')
+        .where('type', '=', 'page')
+        .execute();
+    const before = (await pageViews()).length;
+    await page.reload();
+    // The snippet reports a landing click before its page view, so once the view is in,
+    // a second click would be too.
+    const views = await eventually(
+      async () => {
+        const all = await pageViews();
+        return all.length > before ? all : undefined;
+      },
+      { what: 'the page view after the reload' },
+    );
+    expect((await stats(campaignId)).clicked).toBe(1);
+    expect(views.some((v) => v.properties.includes('bk_d'))).toBe(false);
   });
 
   it('records a click on an action button as a clicked receipt with that action', async () => {

@@ -32,11 +32,11 @@ describe('page views of a single-page app in Chromium', () => {
   /** What a router does on a link click: push the URL, then render and set the title. */
   const navigate = (page: import('playwright-core').Page, path: string, title: string) =>
     page.evaluate(
-      ([path, title]) => {
+      ({ path, title }) => {
         history.pushState({}, '', path);
         document.title = title;
       },
-      [path, title],
+      { path, title },
     );
 
   it('records a page view for each pushState and back navigation, with the previous URL as referrer', async () => {

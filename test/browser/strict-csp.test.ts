@@ -24,14 +24,15 @@ describe('the prompt under a strict Content-Security-Policy in Chromium', () => 
       const { page } = await rig.open(shop, {
         csp,
         // Collects every violation the page reports, from before the snippet loads.
-        beforeLoad: (p) =>
-          p.addInitScript(() => {
+        beforeLoad: async (p) => {
+          await p.addInitScript(() => {
             const seen: string[] = [];
             (window as unknown as { cspViolations: string[] }).cspViolations = seen;
             document.addEventListener('securitypolicyviolation', (e) =>
               seen.push(`${e.violatedDirective} ${e.blockedURI}`),
             );
-          }),
+          });
+        },
       });
       const subscriberId = await subscribeThroughPrompt(page, ['Deals']);
       expect(subscriberId).toMatch(/\S/);

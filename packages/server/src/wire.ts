@@ -89,6 +89,43 @@ export interface NotificationAction {
 }
 
 /** The decrypted JSON the service worker receives (at most 3,993 bytes, RFC 8291 §4). */
+/**
+ * What every push carries: WebKit's Declarative Web Push message (w3c/push-api "declarative push
+ * message"), so Safari can show it without running a worker; `mutable` lets a worker that
+ * exists (ours) show it itself and post receipts. Beckon's own fields ride in
+ * `notification.data`. `navigate` carries `bk_d=<deliveryId>` so a click that no worker saw
+ * is still counted, by the snippet on the landing page.
+ */
+export interface DeclarativePushPayload {
+  web_push: 8030;
+  notification: {
+    title: string;
+    body?: string;
+    navigate?: string;
+    lang?: string;
+    dir?: 'auto' | 'ltr' | 'rtl';
+    tag?: string;
+    silent?: boolean;
+    data: DeclarativeData;
+  };
+  mutable: true;
+  app_badge?: number;
+}
+
+/** Beckon's part of a declarative push: what the worker needs beyond the notification. */
+export interface DeclarativeData {
+  deliveryId: string;
+  /** Where a click opens, without `bk_d` (the worker posts its own `clicked` receipt). */
+  url?: string;
+  icon?: string;
+  image?: string;
+  badge?: string;
+  actions?: NotificationAction[];
+  renotify?: boolean;
+  requireInteraction?: boolean;
+}
+
+/** The earlier flat payload (and the content a notification stores): the worker reads both. */
 export interface PushPayload {
   deliveryId: string;
   title: string;

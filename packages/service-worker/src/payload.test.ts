@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PushPayload } from '../../server/src/wire.ts';
+import type { DeclarativePushPayload, PushPayload } from '../../server/src/wire.ts';
 import { toNotification } from './payload.ts';
 
 describe('toNotification', () => {
@@ -31,6 +31,49 @@ describe('toNotification', () => {
         data: { deliveryId: 'd1', url: 'https://shop.example/p/1', actions: payload.actions },
       },
     });
+  });
+
+  it('reads the declarative shape: notification members, Beckon fields from data', () => {
+    const payload: DeclarativePushPayload = {
+      web_push: 8030,
+      notification: {
+        title: 'Back in stock',
+        body: 'The blue one is back.',
+        navigate: 'https://shop.example/p/1?bk_d=d1',
+        lang: 'de',
+        tag: 'stock',
+        data: {
+          deliveryId: 'd1',
+          url: '/p/1',
+          icon: '/i.png',
+          actions: [{ action: 'buy', title: 'Buy now', url: '/cart' }],
+          requireInteraction: true,
+        },
+      },
+      mutable: true,
+    };
+    expect(toNotification(JSON.stringify(payload), 'shop.example')).toEqual({
+      title: 'Back in stock',
+      options: {
+        body: 'The blue one is back.',
+        lang: 'de',
+        icon: '/i.png',
+        tag: 'stock',
+        renotify: false,
+        requireInteraction: true,
+        actions: [{ action: 'buy', title: 'Buy now' }],
+        // The worker opens the URL without bk_d: its own receipt counts the click.
+        data: { deliveryId: 'd1', url: '/p/1', actions: payload.notification.data.actions },
+      },
+    });
+  });
+
+  it("opens a declarative message's navigate when its data names no URL", () => {
+    const text = JSON.stringify({
+      web_push: 8030,
+      notification: { title: 'Hi', navigate: 'https://other.example/', data: {} },
+    });
+    expect(toNotification(text, 'shop.example').options.data.url).toBe('https://other.example/');
   });
 
   it('shows the text of a payload that is not JSON as the title', () => {

@@ -54,20 +54,40 @@ const keep = (event: ExtendableEvent, work: Promise<unknown>) => {
   }
 };
 
+const pushDeps = () => ({
+  registration: self.registration,
+  receipt,
+  now,
+  fallbackTitle: self.location.hostname,
+});
+
 self.addEventListener('push', (event) =>
   keep(
     event,
     Promise.all([
-      handlePush(event.data?.text(), {
-        registration: self.registration,
-        receipt,
-        now,
-        fallbackTitle: self.location.hostname,
-      }),
+      handlePush(event.data?.text(), pushDeps()),
       rememberEndpoint(self.registration.pushManager, db.meta),
     ]),
   ),
 );
+
+/**
+ * Safari's Declarative Web Push hands a mutable message to the worker as `pushnotification`
+ * with the notification it would show (WebKit's explainer); we show it ourselves, as for
+ * `push`, so it gets its icon and actions and a `shown` receipt.
+ */
+interface PushNotificationEvent extends ExtendableEvent {
+  readonly proposedNotification?: Pick<Notification, 'title' | 'body' | 'tag' | 'lang' | 'data'> & {
+    navigate?: string;
+  };
+}
+self.addEventListener('pushnotification' as 'push', (event) => {
+  const n = (event as unknown as PushNotificationEvent).proposedNotification;
+  if (!n) return;
+  const { title, body, tag, lang, navigate, data } = n;
+  const message = { web_push: 8030, notification: { title, body, tag, lang, navigate, data } };
+  keep(event, handlePush(JSON.stringify(message), pushDeps()));
+});
 
 self.addEventListener('notificationclick', (event) =>
   keep(

@@ -1,5 +1,6 @@
 import type {
   PixelEvent,
+  Receipt,
   SiteConfig,
   SubscribeRequest,
   SubscribeResponse,
@@ -27,6 +28,10 @@ export function createApi(base: string, site: string) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }),
+    /** A `clicked` receipt for a notification shown without our worker (see `bk_d`). */
+    receipt: (body: Receipt) =>
+      // text/plain, like the pixel: no preflight for a simple request.
+      fetch(url('receipts'), { method: 'POST', keepalive: true, body: JSON.stringify(body) }),
     /** Fire and forget; a lost pixel batch is not worth an error event. */
     events(batch: PixelEvent[], beacon: boolean) {
       // A string body goes out as text/plain: a CORS "simple" request, so neither the beacon

@@ -3,6 +3,7 @@ import { createApi } from './api.ts';
 import { createEmitter } from './emitter.ts';
 import { installGlobal } from './global-queue.ts';
 import { createIdentity } from './identity.ts';
+import { takeLandingClick } from './landing-click.ts';
 import { watchNavigations } from './navigations.ts';
 import { planPrompt, scrolledPercent } from './prompt-timing.ts';
 import { openPrompt } from './prompt-view.ts';
@@ -196,6 +197,15 @@ export function boot(cfg: ScriptConfig): void {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState == 'hidden') bye();
   });
+  try {
+    const clicked = takeLandingClick();
+    if (clicked)
+      api
+        .receipt({ deliveryId: clicked, kind: 'clicked', at: new Date().toISOString() })
+        .catch(report);
+  } catch (e) {
+    report(e);
+  }
   page();
   if (cfg.spa) watchNavigations(page);
 }

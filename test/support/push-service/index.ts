@@ -111,3 +111,31 @@ export async function createLocalPushService(
     },
   };
 }
+
+/**
+ * The notification a decrypted payload asks for, as flat fields: Beckon sends WebKit's
+ * Declarative Web Push shape (`{web_push: 8030, notification: {…, data: {deliveryId, …}}}`),
+ * and most tests care about the title, body, URL and delivery id only.
+ *
+ * @example expect(pushed(message.payload).title).toBe('Hello');
+ */
+export function pushed(payload: string): PushedNotification {
+  const message = JSON.parse(payload) as {
+    web_push?: number;
+    notification?: { data?: Record<string, unknown> } & Record<string, unknown>;
+  };
+  if (message.web_push !== 8030 || !message.notification) {
+    throw new Error(`not a declarative push: ${payload.slice(0, 200)}`);
+  }
+  const { data = {}, ...notification } = message.notification;
+  return { ...notification, ...data } as PushedNotification;
+}
+
+export interface PushedNotification {
+  deliveryId: string;
+  title: string;
+  body?: string;
+  url?: string;
+  navigate?: string;
+  [field: string]: unknown;
+}

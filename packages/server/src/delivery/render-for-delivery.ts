@@ -75,6 +75,6 @@ export async function renderForDelivery(
       }
     }
     if (!rendered.ok) return rendered;
-    return deliveryPayload(rendered.content, delivery.id);
+    return deliveryPayload(rendered.content, delivery.id, origins[0]);
   };
 }

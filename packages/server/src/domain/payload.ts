@@ -1,4 +1,4 @@
-import type { PushPayload } from '../wire.ts';
+import type { DeclarativePushPayload } from '../wire.ts';
 import type { CampaignMessage } from '../storage/campaigns.ts';
 import type { NotificationContent } from '../storage/notifications.ts';
 
@@ -13,6 +13,15 @@ export const PAYLOAD_TOO_LARGE = 'payload too large';
 
 /** Long enough for any delivery id we make, so the size check at the API is never too lenient. */
 const DELIVERY_ID_PLACEHOLDER = 'x'.repeat(48);
+
+/** The query parameter on `navigate` that lets the landing page count a click (API.md). */
+export const CLICK_PARAM = 'bk_d';
+
+/**
+ * Stands in for a site's origin when a send is checked at the API, before anyone's site is
+ * known: a long real-world origin. The check per delivery, with the real origin, is exact.
+ */
+const ORIGIN_PLACEHOLDER = `https://${'x'.repeat(92)}`;
 
 export interface ContentOverride {
   title?: string;
@@ -32,9 +41,50 @@ export function resolveContent(
   return stripUndefined(content) as NotificationContent;
 }
 
-export function payloadFor(content: NotificationContent, deliveryId: string): string {
-  const payload: PushPayload = { deliveryId, ...content };
+/**
+ * The push as WebKit's Declarative Web Push message (API.md "The push payload (declarative)").
+ * `origin` (the site's first) makes relative URLs absolute: `navigate` must be. Without an
+ * origin and with no absolute URL there is no `navigate`; our worker still opens `data.url`.
+ *
+ * @example payloadFor({ title: 'Hi', body: '', url: '/cart' }, 'dlv_1', 'https://shop.example')
+ */
+export function payloadFor(
+  content: NotificationContent,
+  deliveryId: string,
+  origin?: string,
+): string {
+  const { title, body, url, tag, lang, ...rest } = content as NotificationContent & {
+    lang?: string;
+  };
+  const target = absolute(url ?? '/', origin);
+  let navigate: string | undefined;
+  if (target) {
+    const withClick = new URL(target);
+    withClick.searchParams.set(CLICK_PARAM, deliveryId);
+    navigate = withClick.href;
+  }
+  const payload: DeclarativePushPayload = {
+    web_push: 8030,
+    notification: {
+      title,
+      ...(body && { body }),
+      ...(navigate && { navigate }),
+      ...(lang && { lang }),
+      ...(tag && { tag }),
+      data: { deliveryId, ...(url !== undefined && { url }), ...stripUndefined(rest) },
+    },
+    mutable: true,
+  };
   return JSON.stringify(payload);
+}
+
+function absolute(url: string, origin: string | undefined): string | undefined {
+  try {
+    const resolved = new URL(url, origin);
+    return /^https?:$/.test(resolved.protocol) ? resolved.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -44,8 +94,9 @@ export function payloadFor(content: NotificationContent, deliveryId: string): st
 export function deliveryPayload(
   content: NotificationContent,
   deliveryId: string,
+  origin?: string,
 ): { ok: true; payload: string } | { ok: false; reason: typeof PAYLOAD_TOO_LARGE } {
-  const payload = payloadFor(content, deliveryId);
+  const payload = payloadFor(content, deliveryId, origin);
   // Most payloads are far under the limit: the byte count is only needed near it (≤ 3 bytes
   // per UTF-16 unit in UTF-8).
   if (payload.length * 3 <= MAX_PAYLOAD_BYTES || Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES)
@@ -55,7 +106,7 @@ export function deliveryPayload(
 
 /** Bytes of the largest payload this content can produce. */
 export function payloadSize(content: NotificationContent): number {
-  return Buffer.byteLength(payloadFor(content, DELIVERY_ID_PLACEHOLDER));
+  return Buffer.byteLength(payloadFor(content, DELIVERY_ID_PLACEHOLDER, ORIGIN_PLACEHOLDER));
 }
 
 function stripUndefined<T extends object>(value: T): T {
