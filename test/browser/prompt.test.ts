@@ -193,7 +193,9 @@ describe('the opt-in prompt in Chromium', () => {
     );
     expect(await page.getByRole('checkbox', { name: 'Back in stock' }).isChecked()).toBe(true);
     await page.getByRole('checkbox', { name: 'Deals and discounts' }).uncheck();
-    await page.getByRole('button', { name: 'Allow' }).click();
+    // For a subscriber the prompt is the topics panel: it saves, or turns notifications off.
+    expect(await page.getByRole('button', { name: 'Turn off notifications' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Save' }).click();
     await outcomes(page, 'subscribed', { count: 2 });
 
     const subscribers = await subscribersOf(shop);

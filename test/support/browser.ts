@@ -49,8 +49,9 @@ export async function newPushContext(
   browser: Browser,
   origin: string,
   stub: PushStub,
+  options: { locale?: string } = {},
 ): Promise<BrowserContext> {
-  const context = await browser.newContext();
+  const context = await browser.newContext(options);
   await context.grantPermissions(['notifications'], { origin });
   await context.addInitScript({ content: pushStubScript(stub) });
   return context;
@@ -58,7 +59,7 @@ export async function newPushContext(
 
 /** `window.beckonEvents` as the test page records them. */
 export interface OutcomeEvent {
-  name: 'subscribed' | 'dismissed' | 'error';
+  name: 'subscribed' | 'dismissed' | 'unsubscribed' | 'error';
   data: unknown;
 }
 
@@ -213,6 +214,8 @@ export interface BrowserRig {
     shop: ShopSite,
     options?: Omit<PageOptions, 'siteKey'> & {
       hangSubscribe?: boolean;
+      /** The browser's language (`navigator.language[s]`), e.g. `de-DE`. */
+      locale?: string;
       beforeLoad?: (page: Page) => Promise<void>;
     },
   ): Promise<OpenShop>;
@@ -259,10 +262,10 @@ export async function startBrowserRig(): Promise<BrowserRig> {
       if (res.status !== 201) throw new Error(`creating a site: ${res.status} ${await res.text()}`);
       return (await res.json()) as ShopSite;
     },
-    async open(shop, { hangSubscribe, beforeLoad, ...pageOptions } = {}) {
+    async open(shop, { hangSubscribe, beforeLoad, locale, ...pageOptions } = {}) {
       const subscriber = push.createSubscriber();
       const stub: PushStub = hangSubscribe ? 'hang' : { subscription: subscriber };
-      const context = await newPushContext(browser, site.origin, stub);
+      const context = await newPushContext(browser, site.origin, stub, { locale });
       contexts.add(context);
       const page = await context.newPage();
       await beforeLoad?.(page);

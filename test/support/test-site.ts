@@ -57,7 +57,7 @@ const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(
  */
 const STUB = `window.beckon = window.beckon || function(){(beckon.q = beckon.q || []).push(arguments)};
 window.beckonEvents = [];
-['subscribed', 'dismissed', 'error'].forEach(function (name) {
+['subscribed', 'dismissed', 'unsubscribed', 'error'].forEach(function (name) {
   beckon('on', name, function (data) {
     beckonEvents.push({ name: name, data: data instanceof Error ? data.message : data });
   });

@@ -23,10 +23,29 @@ export interface PromptSettings {
   delaySeconds: number;
   pageViews: number;
   scrollPercent: number;
-  /** Days before the prompt may show again after "Not now". */
-  askAgainAfterDays: number;
+  /**
+   * Days before the prompt may show again after "Not now": one number for every time, or a
+   * schedule (the n-th "Not now" waits the n-th entry, the last one repeating).
+   */
+  askAgainAfterDays: number | number[];
   position: 'top' | 'bottom' | 'center';
   colors: { background: string; text: string; accent: string };
+  /** The topics panel (`beckon('preferences')`): its save and unsubscribe buttons. */
+  saveText?: string;
+  unsubscribeText?: string;
+  /** Texts per language (`de`, `pt-BR`), the best match of the browser's languages wins. */
+  translations?: { [lang: string]: PromptTranslation };
+}
+
+export interface PromptTranslation {
+  title?: string;
+  text?: string;
+  allow?: string;
+  dismiss?: string;
+  save?: string;
+  unsubscribe?: string;
+  /** Category labels by category id. */
+  categories?: { [id: string]: string };
 }
 
 /** `GET /v1/sites/{siteKey}/config` */
@@ -42,12 +61,21 @@ export interface PushSubscriptionWire {
   keys: { p256dh: string; auth: string };
 }
 
+/** `DELETE /v1/sites/{siteKey}/subscriptions`: why it ended is counted (API.md). */
+export interface UnsubscribeRequest {
+  endpoint: string;
+  reason?: 'unsubscribed' | 'revoked';
+}
+
 /** `POST /v1/sites/{siteKey}/subscriptions` */
 export interface SubscribeRequest {
   subscription: PushSubscriptionWire;
+  /** The endpoint this one replaces (a lost or changed subscription): updated in place. */
+  oldEndpoint?: string;
   categories?: CategoryId[];
   anonymousId?: string;
-  externalId?: string;
+  /** `null` unlinks the browser from its user (`beckon('reset')` on logout). */
+  externalId?: string | null;
   /** HMAC-SHA256 of `externalId` by the site's backend (API.md "Identity verification"). */
   userHash?: string;
   timezone?: string;

@@ -4,6 +4,7 @@ import type {
   SiteConfig,
   SubscribeRequest,
   SubscribeResponse,
+  UnsubscribeRequest,
 } from '../../server/src/wire.ts';
 
 /**
@@ -27,6 +28,14 @@ export function createApi(base: string, site: string) {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
+      }),
+    /** Ends the subscription on the server; gone already (404) is fine. */
+    unsubscribe: (body: UnsubscribeRequest) =>
+      fetch(url('subscriptions'), {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        keepalive: true,
       }),
     /** A `clicked` receipt for a notification shown without our worker (see `bk_d`). */
     receipt: (body: Receipt) =>

@@ -5,6 +5,7 @@ import { installGlobal } from './global-queue.ts';
 import { createIdentity } from './identity.ts';
 import { takeLandingClick } from './landing-click.ts';
 import { watchNavigations } from './navigations.ts';
+import { localize } from './localize.ts';
 import { planPrompt, scrolledPercent } from './prompt-timing.ts';
 import { openPrompt } from './prompt-view.ts';
 import { currentSubscription, pushSupported, subscribePush } from './push.ts';
@@ -18,7 +19,9 @@ const ANONYMOUS_ID = 'aid';
 const SUBSCRIBER_ID = 'sid';
 const CATEGORIES = 'cats';
 const DISMISSED_AT = 'dismissed';
+const DISMISSALS = 'dn';
 const PAGEVIEWS = 'pv';
+const ENDPOINT = 'ep';
 
 /**
  * Wires the snippet to the page: the global, the pixel, the prompt and the subscription.
@@ -44,11 +47,15 @@ export function boot(cfg: ScriptConfig): void {
     }
     return anonymousId;
   };
+  // The prompt's texts in the visitor's language, where the site has a translation.
   const getConfig = () =>
-    (config ||= api.config().catch((e) => {
-      config = undefined;
-      throw e;
-    }));
+    (config ||= api.config().then(
+      (c) => ({ ...c, ...localize(c.prompt, c.categories || [], navigator.languages || []) }),
+      (e) => {
+        config = undefined;
+        throw e;
+      },
+    ));
   const subscribed = () => !!store.get(SUBSCRIBER_ID) && Notification.permission == 'granted';
 
   const tracker = createTracker({
@@ -66,13 +73,18 @@ export function boot(cfg: ScriptConfig): void {
     });
 
   /** POSTs the subscription; the same endpoint again updates its categories. */
-  const save = async (subscription: PushSubscription, categories: string[]) => {
+  const save = async (
+    subscription: PushSubscription,
+    categories: string[],
+    oldEndpoint?: string,
+  ) => {
     let timezone: string | undefined;
     try {
       timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     } catch {}
     const { subscriberId } = await api.subscribe({
       subscription: subscription.toJSON() as PushSubscriptionWire,
+      oldEndpoint,
       categories,
       anonymousId: getAnonymousId(),
       ...identity.get(),
@@ -80,8 +92,39 @@ export function boot(cfg: ScriptConfig): void {
       language: navigator.language,
     });
     store.set(SUBSCRIBER_ID, subscriberId);
+    store.set(ENDPOINT, subscription.endpoint);
     store.set(CATEGORIES, JSON.stringify(categories));
     events.emit('subscribed', { subscriberId, categories });
+  };
+
+  /**
+   * Ends this browser's subscription: at the push service (when the visitor asked), on the
+   * server with its reason (counted per site and day), and here. 'unsubscribed' follows.
+   */
+  const unsubscribe = async (reason: 'unsubscribed' | 'revoked') => {
+    const subscription = supported ? await currentSubscription(cfg.sw) : undefined;
+    const endpoint = subscription?.endpoint || store.get(ENDPOINT);
+    if (reason == 'unsubscribed') await subscription?.unsubscribe();
+    store.del(SUBSCRIBER_ID);
+    store.del(ENDPOINT);
+    if (endpoint) await api.unsubscribe({ endpoint, reason });
+    events.emit('unsubscribed', { reason });
+  };
+
+  /**
+   * On every page load: a permission the visitor took back in the browser's settings ends the
+   * subscription (reason 'revoked'); a subscription the browser lost while permission stands
+   * (site data cleared, a key change) is renewed silently, in place of the old one.
+   */
+  const checkSubscription = async () => {
+    const endpoint = store.get(ENDPOINT);
+    if (!supported || !store.get(SUBSCRIBER_ID)) return;
+    if (Notification.permission != 'granted') return unsubscribe('revoked');
+    const current = await currentSubscription(cfg.sw);
+    if (current && current.endpoint == endpoint) return;
+    const categories = parseJson<string[]>(store.get(CATEGORIES)) || [];
+    const renewed = current || (await subscribePush(cfg.sw, (await getConfig()).vapidPublicKey));
+    await save(renewed, categories, endpoint || undefined);
   };
 
   const setCategories = async (ids: unknown) => {
@@ -102,26 +145,30 @@ export function boot(cfg: ScriptConfig): void {
     if (promptOpen || (auto && editing)) return;
     const chosen = parseJson<string[]>(store.get(CATEGORIES));
     promptOpen = true;
-    openPrompt(
-      c.prompt,
-      c.categories || [],
-      (cat) => (chosen ? chosen.includes(cat.id) : !!cat.default),
-      {
-        allow(categories) {
-          promptOpen = false;
-          (editing
-            ? setCategories(categories)
-            : subscribePush(cfg.sw, c.vapidPublicKey).then((s) => save(s, categories))
-          ).catch(report);
-        },
-        dismiss() {
-          promptOpen = false;
-          if (editing) return;
-          store.set(DISMISSED_AT, String(Date.now()));
-          events.emit('dismissed');
-        },
+    // A subscriber gets the topics panel: save their topics, or turn notifications off.
+    const p = editing ? { ...c.prompt, allowText: c.prompt.saveText || 'Save' } : c.prompt;
+    openPrompt(p, c.categories || [], (cat) => (chosen ? chosen.includes(cat.id) : !!cat.default), {
+      allow(categories) {
+        promptOpen = false;
+        (editing
+          ? setCategories(categories)
+          : subscribePush(cfg.sw, c.vapidPublicKey).then((s) => save(s, categories))
+        ).catch(report);
       },
-    );
+      unsubscribe: editing
+        ? () => {
+            promptOpen = false;
+            unsubscribe('unsubscribed').catch(report);
+          }
+        : undefined,
+      dismiss() {
+        promptOpen = false;
+        if (editing) return;
+        store.set(DISMISSED_AT, String(Date.now()));
+        store.set(DISMISSALS, String((Number(store.get(DISMISSALS)) || 0) + 1));
+        events.emit('dismissed');
+      },
+    });
   };
 
   /** Schedules the prompt per its trigger, once per page load. */
@@ -131,6 +178,7 @@ export function boot(cfg: ScriptConfig): void {
     const plan = planPrompt(c.prompt, {
       now: Date.now(),
       dismissedAt: Number(store.get(DISMISSED_AT)) || undefined,
+      dismissals: Number(store.get(DISMISSALS)) || 0,
       subscribed: subscribed(),
       permission: Notification.permission,
       pageviews: Number(store.get(PAGEVIEWS)) || 0,
@@ -173,6 +221,21 @@ export function boot(cfg: ScriptConfig): void {
       track({ type: 'identify', traits });
     },
     prompt: () => showPrompt(),
+    preferences: () => showPrompt(),
+    unsubscribe: () => unsubscribe('unsubscribed'),
+    /** On logout: this browser forgets its user, here and on the server. */
+    async reset() {
+      identity.set(undefined);
+      anonymousId = uuid();
+      store.set(ANONYMOUS_ID, anonymousId);
+      const subscription = subscribed() && (await currentSubscription(cfg.sw));
+      if (subscription)
+        await api.subscribe({
+          subscription: subscription.toJSON() as PushSubscriptionWire,
+          externalId: null,
+          anonymousId,
+        });
+    },
     categories: setCategories,
     consent: (given: unknown) => tracker.consent(given !== false),
     on(name: string, callback: unknown) {
@@ -208,4 +271,5 @@ export function boot(cfg: ScriptConfig): void {
   }
   page();
   if (cfg.spa) watchNavigations(page);
+  checkSubscription().catch(report);
 }

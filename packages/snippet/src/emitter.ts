@@ -1,4 +1,4 @@
-export type BeckonEventName = 'subscribed' | 'dismissed' | 'error';
+export type BeckonEventName = 'subscribed' | 'dismissed' | 'unsubscribed' | 'error';
 
 /**
  * The outcome events behind `beckon('on', name, callback)`. A throwing callback is the host

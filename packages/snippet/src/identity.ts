@@ -16,9 +16,10 @@ export interface IdentityFields {
 export function createIdentity() {
   let fields: IdentityFields = {};
   return {
+    /** `undefined` forgets the user (`beckon('reset')`). */
     set(id: unknown, options?: { userHash?: unknown }) {
       // A new id never inherits the previous one's hash.
-      fields = { externalId: String(id) };
+      fields = id == null ? {} : { externalId: String(id) };
       if (options && options.userHash) fields.userHash = String(options.userHash);
     },
     get: (): IdentityFields => fields,

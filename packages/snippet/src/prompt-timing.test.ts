@@ -51,6 +51,17 @@ describe('planPrompt', () => {
 });
 
 describe('snoozed', () => {
+  it('waits 3, then 7, then 30 days for each further "Not now" with a schedule', () => {
+    const schedule = [3, 7, 30];
+    expect(snoozed(schedule, NOW - 2 * DAY, NOW, 1)).toBe(true);
+    expect(snoozed(schedule, NOW - 3 * DAY, NOW, 1)).toBe(false);
+    expect(snoozed(schedule, NOW - 6 * DAY, NOW, 2)).toBe(true);
+    expect(snoozed(schedule, NOW - 7 * DAY, NOW, 2)).toBe(false);
+    expect(snoozed(schedule, NOW - 29 * DAY, NOW, 3)).toBe(true);
+    expect(snoozed(schedule, NOW - 29 * DAY, NOW, 9)).toBe(true);
+    expect(snoozed(schedule, NOW - 30 * DAY, NOW, 9)).toBe(false);
+  });
+
   it('is false without a dismissal and with askAgainAfterDays 0', () => {
     expect(snoozed(7, undefined, NOW)).toBe(false);
     expect(snoozed(0, NOW - 1, NOW)).toBe(false);

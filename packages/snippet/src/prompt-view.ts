@@ -7,7 +7,7 @@ const CSS =
   '.d{position:fixed;z-index:2147483647;left:50%;bottom:16px;transform:translateX(-50%);box-sizing:border-box;width:min(380px,calc(100% - 32px));padding:16px 20px;border-radius:12px;box-shadow:0 8px 32px #0004;font:15px/1.4 system-ui,sans-serif}' +
   '.top{top:16px;bottom:auto}.center{top:50%;bottom:auto;transform:translate(-50%,-50%)}' +
   'h2{margin:0 0 4px;font-size:17px}p{margin:0 0 8px}label{display:block;margin:6px 0}input{accent-color:var(--a)}' +
-  '.b{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}' +
+  '.b{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:8px;margin-top:12px}' +
   'button{font:inherit;padding:8px 14px;border:1px solid;border-radius:8px;background:none;color:inherit;cursor:pointer}' +
   '#y{background:var(--a);border-color:var(--a);color:#fff}:focus-visible{outline:2px solid var(--a);outline-offset:2px}';
 
@@ -46,6 +46,8 @@ export interface PromptChoice {
   allow(categories: string[]): void;
   /** "Not now", Escape included. */
   dismiss(): void;
+  /** The topics panel of a subscriber: "Turn off notifications". */
+  unsubscribe?: () => void;
 }
 
 /**
@@ -76,6 +78,14 @@ export function openPrompt(
   const no = el('button', p.dismissText || 'Not now');
   const yes = el('button', p.allowText || 'Allow', { id: 'y' });
   const buttons = el('div', '', { class: 'b' });
+  if (choice.unsubscribe) {
+    const off = el('button', p.unsubscribeText || 'Turn off notifications');
+    off.onclick = () => {
+      close();
+      choice.unsubscribe!();
+    };
+    buttons.append(off);
+  }
   buttons.append(no, yes);
   dialog.append(el('h2', p.title, { id: 't' }), el('p', p.body, { id: 's' }), list, buttons);
   root.append(dialog);

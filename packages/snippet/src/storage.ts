@@ -5,6 +5,7 @@
 export interface Store {
   get(key: string): string | null;
   set(key: string, value: string): void;
+  del(key: string): void;
 }
 
 /** @example createStore().set('aid', id) // stored as `beckon:aid` */
@@ -22,5 +23,10 @@ export const createStore = (prefix = 'beckon:'): Store => ({
     } catch {
       // quota or disabled storage: stay silent, the page matters more
     }
+  },
+  del(key) {
+    try {
+      localStorage.removeItem(prefix + key);
+    } catch {}
   },
 });

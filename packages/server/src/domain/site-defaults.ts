@@ -9,7 +9,10 @@ export const DEFAULT_PROMPT: PromptSettings = {
   delaySeconds: 3,
   pageViews: 1,
   scrollPercent: 50,
-  askAgainAfterDays: 7,
+  // Ask less and less often: after the first "Not now" 3 days, then 7, then every 30.
+  askAgainAfterDays: [3, 7, 30],
+  saveText: 'Save',
+  unsubscribeText: 'Turn off notifications',
   position: 'bottom',
   colors: { background: '#ffffff', text: '#1f2933', accent: '#2563eb' },
 };

@@ -66,6 +66,25 @@ export const cappingSchema = z.strictObject({
 });
 
 const colorSchema = z.string().max(64);
+const reaskDays = z.number().min(0).max(3650);
+
+/** A BCP 47 language tag as browsers report them (`de`, `pt-BR`, `zh-Hant-TW`). */
+export const languageTag = z
+  .string()
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, 'must be a language tag such as de or pt-BR');
+
+const promptTranslationSchema = z.strictObject({
+  title: z.string().min(1).max(200).optional(),
+  text: z.string().max(1000).optional(),
+  allow: z.string().min(1).max(60).optional(),
+  dismiss: z.string().min(1).max(60).optional(),
+  save: z.string().min(1).max(60).optional(),
+  unsubscribe: z.string().min(1).max(60).optional(),
+  categories: z
+    .record(z.string().max(64), z.string().min(1).max(100))
+    .refine((c) => Object.keys(c).length <= 100, 'at most 100 categories')
+    .optional(),
+});
 export const promptSchema = z.strictObject({
   title: z.string().min(1).max(200).optional(),
   body: z.string().max(1000).optional(),
@@ -75,7 +94,9 @@ export const promptSchema = z.strictObject({
   delaySeconds: z.number().min(0).max(3600).optional(),
   pageViews: z.number().int().min(1).max(1000).optional(),
   scrollPercent: z.number().min(0).max(100).optional(),
-  askAgainAfterDays: z.number().min(0).max(3650).optional(),
+  askAgainAfterDays: z
+    .union([reaskDays, z.array(reaskDays).min(1).max(10)])
+    .optional(),
   position: z.enum(['top', 'bottom', 'center']).optional(),
   colors: z
     .strictObject({
@@ -83,6 +104,12 @@ export const promptSchema = z.strictObject({
       text: colorSchema.optional(),
       accent: colorSchema.optional(),
     })
+    .optional(),
+  saveText: z.string().min(1).max(60).optional(),
+  unsubscribeText: z.string().min(1).max(60).optional(),
+  translations: z
+    .record(languageTag, promptTranslationSchema)
+    .refine((t) => Object.keys(t).length <= 50, 'at most 50 languages')
     .optional(),
 });
 
@@ -247,13 +274,17 @@ export const subscribeSchema = z.object({
   oldEndpoint: z.string().min(1).max(2048).optional(),
   categories: z.array(z.string().max(64)).max(100).optional(),
   anonymousId: shortId.optional(),
-  externalId: shortId.optional(),
+  // null unlinks the browser from its user (logout); linking needs the userHash.
+  externalId: shortId.nullable().optional(),
   userHash: userHashSchema.optional(),
   timezone: z.string().max(64).optional(),
   language: z.string().max(35).optional(),
 });
 
-export const unsubscribeSchema = z.object({ endpoint: z.string().min(1).max(2048) });
+export const unsubscribeSchema = z.object({
+  endpoint: z.string().min(1).max(2048),
+  reason: z.enum(['unsubscribed', 'revoked']).optional(),
+});
 
 export const pixelEventSchema = z.object({
   type: z.enum(['page', 'track', 'identify']),

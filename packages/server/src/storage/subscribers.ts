@@ -28,7 +28,8 @@ export interface SubscriptionInput {
   oldEndpoint?: string;
   categories?: string[];
   anonymousId?: string;
-  externalId?: string;
+  /** `null` unlinks the subscriber from its user. */
+  externalId?: string | null;
   timezone?: string;
   language?: string;
 }
