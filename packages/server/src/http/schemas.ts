@@ -94,9 +94,7 @@ export const promptSchema = z.strictObject({
   delaySeconds: z.number().min(0).max(3600).optional(),
   pageViews: z.number().int().min(1).max(1000).optional(),
   scrollPercent: z.number().min(0).max(100).optional(),
-  askAgainAfterDays: z
-    .union([reaskDays, z.array(reaskDays).min(1).max(10)])
-    .optional(),
+  askAgainAfterDays: z.union([reaskDays, z.array(reaskDays).min(1).max(10)]).optional(),
   position: z.enum(['top', 'bottom', 'center']).optional(),
   colors: z
     .strictObject({
