@@ -153,6 +153,11 @@ export interface DeclarativeData {
   requireInteraction?: boolean;
 }
 
+/** A message's title and body in other languages, by language tag (`de`, `pt-BR`). */
+export interface MessageTranslations {
+  [lang: string]: { title?: string; body?: string };
+}
+
 /** The earlier flat payload (and the content a notification stores): the worker reads both. */
 export interface PushPayload {
   deliveryId: string;

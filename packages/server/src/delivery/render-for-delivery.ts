@@ -4,6 +4,7 @@ import type { DeliveryRow } from '../storage/deliveries.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
 import { traitsKey } from '../storage/users.ts';
+import { translated } from '../domain/translate.ts';
 
 /** What one delivery sends, or why it cannot be sent (it then fails, and only it). */
 export type DeliveryPayload =
@@ -13,6 +14,8 @@ export type DeliveryPayload =
 interface Recipient {
   workspace_id: string;
   external_id: string | null;
+  /** The browser's language when it subscribed: picks the message's translation. */
+  language: string | null;
 }
 
 const NO_DATA = { properties: {}, traits: {} };
@@ -48,7 +51,7 @@ export async function renderForDelivery(
     }
   }
   const traits = await store.users.traitsOf(users);
-  // Plain content renders the same for everyone: once per notification.
+  // Plain content renders once per notification and language.
   const plain = new Map<string, Rendered>();
 
   return function payloadOf(
@@ -57,6 +60,7 @@ export async function renderForDelivery(
     subscriber: Recipient,
     origins: readonly string[],
   ): DeliveryPayload {
+    const content = translated(notification.content, subscriber.language);
     let rendered: Rendered | undefined;
     if (templated.has(notification.id)) {
       const data = {
@@ -66,12 +70,14 @@ export async function renderForDelivery(
             traits.get(traitsKey(subscriber.workspace_id, subscriber.external_id))) ||
           {},
       };
-      rendered = renderContent(notification.content, data, origins);
+      rendered = renderContent(content, data, origins);
     } else {
-      rendered = plain.get(notification.id);
+      // Plain content renders the same for everyone who reads the same language.
+      const key = `${notification.id}\u0000${content.lang ?? ''}`;
+      rendered = plain.get(key);
       if (!rendered) {
-        rendered = renderContent(notification.content, NO_DATA, origins);
-        plain.set(notification.id, rendered);
+        rendered = renderContent(content, NO_DATA, origins);
+        plain.set(key, rendered);
       }
     }
     if (!rendered.ok) return rendered;

@@ -1,4 +1,5 @@
 import type { DeclarativePushPayload } from '../wire.ts';
+import { everyLanguage } from './translate.ts';
 import type { CampaignMessage } from '../storage/campaigns.ts';
 import type { NotificationContent } from '../storage/notifications.ts';
 
@@ -38,6 +39,18 @@ export function resolveContent(
 ): NotificationContent {
   const merged = { ...message, ...stripUndefined(override ?? {}) };
   const { id: _id, ...content } = merged;
+  // A send that overrides the title or body says it for everyone, in every language.
+  if (content.translations && (override?.title !== undefined || override?.body !== undefined)) {
+    content.translations = Object.fromEntries(
+      Object.entries(content.translations).map(([tag, t]) => [
+        tag,
+        stripUndefined({
+          title: override.title === undefined ? t.title : undefined,
+          body: override.body === undefined ? t.body : undefined,
+        }),
+      ]),
+    );
+  }
   return stripUndefined(content) as NotificationContent;
 }
 
@@ -53,9 +66,15 @@ export function payloadFor(
   deliveryId: string,
   origin?: string,
 ): string {
-  const { title, body, url, tag, lang, ...rest } = content as NotificationContent & {
-    lang?: string;
-  };
+  const {
+    title,
+    body,
+    url,
+    tag,
+    lang,
+    translations: _picked,
+    ...rest
+  } = content as NotificationContent & { lang?: string };
   const target = absolute(url ?? '/', origin);
   let navigate: string | undefined;
   if (target) {
@@ -104,9 +123,13 @@ export function deliveryPayload(
   return { ok: false, reason: PAYLOAD_TOO_LARGE };
 }
 
-/** Bytes of the largest payload this content can produce. */
+/** Bytes of the largest payload this content can produce, in any of its languages. */
 export function payloadSize(content: NotificationContent): number {
-  return Buffer.byteLength(payloadFor(content, DELIVERY_ID_PLACEHOLDER, ORIGIN_PLACEHOLDER));
+  return Math.max(
+    ...everyLanguage(content).map((c) =>
+      Buffer.byteLength(payloadFor(c, DELIVERY_ID_PLACEHOLDER, ORIGIN_PLACEHOLDER)),
+    ),
+  );
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -104,5 +104,6 @@ function fields(content: NotificationContent): string[] {
   const out = [content.title, content.body ?? '', content.tag ?? ''];
   for (const key of ['url', 'icon', 'image', 'badge'] as const) out.push(content[key] ?? '');
   for (const a of content.actions ?? []) out.push(a.title, a.url);
+  for (const t of Object.values(content.translations ?? {})) out.push(t.title ?? '', t.body ?? '');
   return out;
 }

@@ -170,6 +170,17 @@ export const messageSchema = z.strictObject({
   actions: z.array(actionSchema).max(4).optional(),
   tag: z.string().max(200).optional(),
   requireInteraction: z.boolean().optional(),
+  /** Title and body per language, picked by each subscriber's stored language. */
+  translations: z
+    .record(
+      languageTag,
+      z.strictObject({
+        title: z.string().min(1).max(500).optional(),
+        body: z.string().max(3000).optional(),
+      }),
+    )
+    .refine((t) => Object.keys(t).length <= 50, 'at most 50 languages')
+    .optional(),
 });
 
 const uniqueMessages = z

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { PushPayload } from '../wire.ts';
+import type { MessageTranslations, PushPayload } from '../wire.ts';
 import type { Capping } from './sites.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
@@ -8,6 +8,7 @@ import type { CampaignTable, Database } from './schema.ts';
 /** A campaign's message: what a push shows (the wire payload's fields) plus its id. */
 export type CampaignMessage = Omit<PushPayload, 'deliveryId' | 'data' | 'renotify'> & {
   id: string;
+  translations?: MessageTranslations;
 };
 
 export interface Campaign {

@@ -1,12 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import { listNotifications, type NotificationFilter } from './notification-list.ts';
-import type { PushPayload } from '../wire.ts';
+import type { MessageTranslations, PushPayload } from '../wire.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, NotificationTable } from './schema.ts';
 
 /** What every delivery of a notification shows; the worker adds the `deliveryId`. */
-export type NotificationContent = Omit<PushPayload, 'deliveryId'>;
+/** What a notification shows; `translations` are picked per subscriber and never sent as such. */
+export type NotificationContent = Omit<PushPayload, 'deliveryId'> & {
+  translations?: MessageTranslations;
+};
 
 export type Urgency = 'very-low' | 'low' | 'normal' | 'high';
 
