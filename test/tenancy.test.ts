@@ -79,6 +79,12 @@ const PROBES: Probe[] = [
     path: (a) => `/v1/sites/${a.siteId}/identity-secret`,
   },
   {
+    // B imports into A's site: nothing is queued, A's subscribers stay as they are.
+    route: 'POST /v1/sites/:id/subscriptions/import',
+    path: (a) => `/v1/sites/${a.siteId}/subscriptions/import`,
+    body: () => [{ endpoint: 'https://fcm.googleapis.com/fcm/send/x', keys: {} }],
+  },
+  {
     route: 'GET /v1/subscribers',
     path: (a) => `/v1/subscribers?siteId=${a.siteId}`,
     status: 200,

@@ -5,6 +5,7 @@ import { serve as serveNode, type ServerType } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { createEvergreen } from './audiences/evergreen.ts';
 import { AUDIENCE_MEMBERS_JOB, createMembersJob } from './audiences/members-job.ts';
+import { createImportJob, SUBSCRIPTION_IMPORT_JOB } from './sites/import-subscriptions.ts';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.ts';
 import { createWakeSignal } from './delivery/wake-signal.ts';
 import { startLoop, type Loop } from './delivery/workers.ts';
@@ -84,6 +85,12 @@ export async function createBeckon(
         clock,
         leaseMs: config.leaseMs,
         onEvents,
+      }),
+      [SUBSCRIPTION_IMPORT_JOB]: createImportJob({
+        store,
+        clock,
+        leaseMs: config.leaseMs,
+        pushOriginsAllow: config.pushOriginsAllow,
       }),
     },
     options: {

@@ -1,4 +1,4 @@
-import { createECDH } from 'node:crypto';
+import { createECDH, ECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isP256Point } from './push-keys.ts';
 
@@ -25,5 +25,30 @@ describe('isP256Point', () => {
     expect(isP256Point(valid.subarray(0, 64))).toBe(false);
     expect(isP256Point(Buffer.concat([valid, Buffer.from([0])]))).toBe(false);
     expect(isP256Point(Buffer.alloc(0))).toBe(false);
+  });
+});
+
+describe('isP256Point against OpenSSL', () => {
+  it('agrees with ECDH.convertKey on valid keys and on each of their one-bit flips', () => {
+    const openssl = (key: Buffer) => {
+      try {
+        ECDH.convertKey(key, 'prime256v1');
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let k = 0; k < 20; k++) {
+      const key = createECDH('prime256v1').generateKeys();
+      expect(isP256Point(key)).toBe(true);
+      for (let bit = 8; bit < key.length * 8; bit += 37) {
+        const flipped = Buffer.from(key);
+        flipped[bit >> 3] = flipped[bit >> 3]! ^ (1 << (bit & 7));
+        expect(isP256Point(flipped)).toBe(openssl(flipped));
+      }
+    }
+    // Coordinates at or above p are not field elements, whatever the equation says.
+    const big = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 0xff)]);
+    expect(isP256Point(big)).toBe(openssl(big));
   });
 });

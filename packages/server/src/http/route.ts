@@ -41,6 +41,8 @@ export interface RouteInput<R> {
 export interface HandleOptions {
   /** Bytes a body may have (default: `DEFAULT_BODY_LIMIT`); larger ones are a 413 as they stream. */
   maxBytes?: number;
+  /** The handler reads the body itself (a file upload, NDJSON); its schema only documents it. */
+  rawBody?: boolean;
 }
 
 /** Registers `route` in the app's document and its handler, called with the validated input. */
@@ -68,6 +70,9 @@ async function readInput<R extends RouteConfig>(
   return {
     params: params ? parseWith(params as z.ZodType, c.req.param(), 'path') : undefined,
     query: query ? parseWith(query as z.ZodType, c.req.query(), 'query') : undefined,
-    body: jsonSchema ? await readJson(c, jsonSchema as z.ZodType, options) : undefined,
+    body:
+      jsonSchema && !options.rawBody
+        ? await readJson(c, jsonSchema as z.ZodType, options)
+        : undefined,
   } as RouteInput<R>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isVapidKeyPair } from '../domain/vapid-keys.ts';
 import { isSafeUrl } from '../domain/safe-content.ts';
 import { hasPlaceholder } from '../domain/template.ts';
 import { AUTH_BYTES, isP256Point, P256DH_BYTES } from '../domain/push-keys.ts';
@@ -130,15 +131,36 @@ const uniqueCategories = z
 /** `required`: public calls naming an externalId must carry its `userHash`. */
 export const identityVerificationSchema = z.enum(['required', 'off']);
 
-export const siteCreateSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  origins: z.array(originSchema).max(50).default([]),
-  categories: uniqueCategories.default([]),
-  prompt: promptSchema.default({}),
-  capping: cappingSchema.default({}),
-  vapidSubject: vapidSubjectSchema.optional(),
-  identityVerification: identityVerificationSchema.default('required'),
-});
+export const siteCreateSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    origins: z.array(originSchema).max(50).default([]),
+    categories: uniqueCategories.default([]),
+    prompt: promptSchema.default({}),
+    capping: cappingSchema.default({}),
+    vapidSubject: vapidSubjectSchema.optional(),
+    identityVerification: identityVerificationSchema.default('required'),
+    /** An existing key pair (migrating from another vendor), so subscribers keep working. */
+    vapidPublicKey: z.string().max(200).optional(),
+    vapidPrivateKey: z.string().max(200).optional(),
+  })
+  .superRefine((site, ctx) => {
+    const { vapidPublicKey: publicKey, vapidPrivateKey: privateKey } = site;
+    if (publicKey === undefined && privateKey === undefined) return;
+    if (publicKey === undefined || privateKey === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [publicKey === undefined ? 'vapidPublicKey' : 'vapidPrivateKey'],
+        message: 'give both VAPID keys or neither',
+      });
+    } else if (!isVapidKeyPair({ publicKey, privateKey })) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vapidPrivateKey'],
+        message: 'is not the private key of vapidPublicKey (base64url P-256 pair)',
+      });
+    }
+  });
 
 export const sitePatchSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),

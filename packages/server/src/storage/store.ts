@@ -11,6 +11,7 @@ import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
 import { createRetentionStore } from './retention.ts';
 import { createSiteStore } from './sites.ts';
+import { createSubscriberImport } from './subscriber-import.ts';
 import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
 import { createTriggerStore } from './triggers.ts';
@@ -34,6 +35,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     workspaces: createWorkspaceStore(kysely),
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
+    subscriberImport: createSubscriberImport(kysely),
     users: createUserStore(kysely),
     events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),

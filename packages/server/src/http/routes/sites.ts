@@ -13,9 +13,16 @@ import {
   problemResponses,
 } from '../openapi-parts.ts';
 import { siteJson, siteSchema } from '../presenters.ts';
-import { notFound } from '../problem.ts';
+import { parseJsonSafely } from '../json-guard.ts';
+import { notFound, ProblemError } from '../problem.ts';
 import { createRouter, handle } from '../route.ts';
 import { siteCreateSchema, sitePatchSchema } from '../schemas.ts';
+import { readBodyText } from '../validate.ts';
+import {
+  parseImportFile,
+  SUBSCRIPTION_IMPORT_JOB,
+  type ImportJobPayload,
+} from '../../sites/import-subscriptions.ts';
 
 export { DEFAULT_VAPID_SUBJECT };
 
@@ -83,11 +90,53 @@ const rotateIdentitySecret = createRoute({
   },
 });
 
-export function siteRoutes({ store, clock }: AppDeps) {
+const importRecord = z.object({
+  endpoint: z.string(),
+  keys: z.object({ p256dh: z.string(), auth: z.string() }),
+  externalId: z.string().optional(),
+  categories: z.array(z.string()).optional(),
+  createdAt: z.string().optional().describe('ISO-8601'),
+  timezone: z.string().optional(),
+  language: z.string().optional(),
+});
+
+const importSubscriptions = createRoute({
+  method: 'post',
+  path: '/{id}/subscriptions/import',
+  summary: 'Import subscriptions from another push vendor (a job; up to 64 MB)',
+  description:
+    'NDJSON (one record per line) or a JSON array. Each record is checked like a browser ' +
+    'subscription; repeated endpoints are merged. The job result counts imported, updated, ' +
+    'invalid and merged records, with the first errors by line. `Idempotency-Key` honoured.',
+  tags,
+  security: apiKeySecurity,
+  request: {
+    params: idParams,
+    body: {
+      required: true,
+      content: {
+        'application/x-ndjson': { schema: z.string() },
+        'application/json': { schema: z.array(importRecord) },
+      },
+    },
+  },
+  responses: {
+    202: jsonResponse('The import job', z.object({ jobId: z.string() })),
+    ...problemResponses,
+  },
+});
+
+/** An import file of 100k subscriptions is ~30 MB of JSON. */
+const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+
+export function siteRoutes({ store, clock, wake }: AppDeps) {
   const app = createRouter();
 
   handle(app, createSite, async (c, { body: input }) => {
-    const keys = webpush.generateVAPIDKeys();
+    const keys =
+      input.vapidPublicKey && input.vapidPrivateKey
+        ? { publicKey: input.vapidPublicKey, privateKey: input.vapidPrivateKey }
+        : webpush.generateVAPIDKeys();
     const site = await store.sites.create(
       {
         workspaceId: c.get('workspace').id,
@@ -142,6 +191,55 @@ export function siteRoutes({ store, clock }: AppDeps) {
     if (!secret) throw notFound('Site');
     return c.json({ identitySecret: secret }, 201);
   });
+
+  handle(
+    app,
+    importSubscriptions,
+    async (c, { params }) => {
+      const workspaceId = c.get('workspace').id;
+      const site = await store.sites.get(workspaceId, params.id);
+      if (!site) throw notFound('Site');
+      const idempotencyKey = c.req.header('idempotency-key');
+      if (idempotencyKey) {
+        const first = await store.idempotency.find<{ jobId: string }>(
+          workspaceId,
+          idempotencyKey,
+          clock(),
+        );
+        if (first) return c.json(first, 202);
+      }
+      const text = await readBodyText(c, IMPORT_BODY_LIMIT);
+      let file: Pick<ImportJobPayload, 'records' | 'merged'>;
+      try {
+        file = parseImportFile(text, (json) => parseJsonSafely(json));
+      } catch (error) {
+        if (error instanceof ProblemError) throw error;
+        throw new ProblemError(
+          400,
+          'Invalid request',
+          'The body is neither a JSON array nor NDJSON',
+        );
+      }
+      if (file.records.length === 0) {
+        throw new ProblemError(400, 'Invalid request', 'The file holds no subscriptions');
+      }
+      const now = clock();
+      const payload: ImportJobPayload = { siteId: site.id, ...file };
+      const jobId = await store.db.kysely.transaction().execute(async (trx) => {
+        const id = await store.jobs.enqueue(
+          { workspaceId, kind: SUBSCRIPTION_IMPORT_JOB, payload, runAt: now },
+          now,
+          trx,
+        );
+        if (idempotencyKey)
+          await store.idempotency.claim(workspaceId, idempotencyKey, { jobId: id }, now, trx);
+        return id;
+      });
+      wake();
+      return c.json({ jobId }, 202);
+    },
+    { rawBody: true },
+  );
 
   return app;
 }
