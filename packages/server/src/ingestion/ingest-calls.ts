@@ -25,7 +25,8 @@ export interface IngestResult {
  *
  * Events are recorded first and group / alias applied after, in batch order, so an alias
  * also carries the events the same batch recorded under `previousId`. Only the private
- * path creates users; the public pixel goes through `recordEvents` alone.
+ * path creates users; the public pixel goes through `recordEvents` alone. The calls are
+ * counted (received, dropped, duplicates) in the same transaction.
  */
 export async function ingestCalls(
   store: Store,
@@ -78,10 +79,16 @@ export async function ingestCalls(
     }
   }
   const moved = await recordAudienceMoves(store, result.moves, now);
+  const dropped = calls.length - kept.length;
+  await store.events.countIngestion(workspaceId, {
+    received: calls.length,
+    dropped,
+    duplicates: result.duplicates,
+  });
   return {
     recorded: result.recorded + applied,
     duplicates: result.duplicates,
-    dropped: calls.length - kept.length,
+    dropped,
     fresh: [...result.fresh, ...moved],
   };
 }
