@@ -10,7 +10,7 @@
  *   to the local push service (bench/fanout/push-service-child.ts);
  * - `GET /v1/subscribers` (one page of 50, c10) against the baseline's GET of 50 rows.
  *
- * Afterwards every event whose request was answered 2xx must be in the database (by its
+ * Each path first runs for a third of its time unmeasured (the JIT settles). Afterwards every event whose request was answered 2xx must be in the database (by its
  * messageId); the run fails otherwise. `--db=both` (the default) runs SQLite, then
  * PostgreSQL (`BECKON_DATABASE_URL` or `BECKON_TEST_PG_URL` when it is a postgres:// URL,
  * else postgres://postgres@127.0.0.1:5432/test), each on a fresh database.
@@ -43,6 +43,7 @@ const USERS = Number(values.users);
 if (!(SECONDS > 0 && SECONDS <= 120) || !(USERS >= 1 && USERS <= 100_000)) {
   throw new Error('--seconds: 1–120, --users: 1–100000');
 }
+const WARM_UP = Math.max(1, Math.round(SECONDS / 3));
 const ONLY = new Set(values.only.split(','));
 const dbs = values.db === 'both' ? ['sqlite', 'pg'] : [values.db];
 if (dbs.some((d) => d !== 'sqlite' && d !== 'pg')) throw new Error('--db: sqlite, pg or both');
@@ -114,6 +115,7 @@ async function benchOn(url: string | undefined): Promise<boolean> {
           headers,
           connections: c,
           seconds: SECONDS,
+          warmUp: WARM_UP,
           next,
           accepted,
           pid: server.child.pid,
@@ -126,6 +128,7 @@ async function benchOn(url: string | undefined): Promise<boolean> {
           headers: { 'content-type': 'application/json' },
           connections: c,
           seconds: SECONDS,
+          warmUp: WARM_UP,
           next: () => ({ body: trackBody(id()) }),
           pid: baseline.pid,
         });
@@ -182,6 +185,7 @@ async function benchOn(url: string | undefined): Promise<boolean> {
         method: 'GET',
         connections: 10,
         seconds: SECONDS,
+        warmUp: WARM_UP,
       });
       const list = await when('list', () =>
         load({
@@ -192,6 +196,7 @@ async function benchOn(url: string | undefined): Promise<boolean> {
           headers: auth,
           connections: 10,
           seconds: SECONDS,
+          warmUp: WARM_UP,
         }),
       );
 

@@ -29,7 +29,11 @@ export async function load(opts: {
   accepted?: Set<string>;
   /** The server's process, whose CPU is counted. */
   pid?: number;
+  /** Seconds of the same load first, not measured: the JIT settles (Beckon's code is larger). */
+  warmUp?: number;
 }): Promise<LoadFigures> {
+  if (opts.warmUp)
+    await load({ ...opts, label: `${opts.label} (warm-up)`, seconds: opts.warmUp, warmUp: 0 });
   let firstFailure: string | undefined;
   const cpuBefore = cpuSeconds(opts.pid);
   const result = await autocannon({

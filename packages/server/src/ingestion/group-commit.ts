@@ -1,43 +1,50 @@
 import type { Store } from '../storage/store.ts';
 
-interface Pending {
-  work: (tx: Store) => Promise<unknown>;
-  resolve: (value: unknown) => void;
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit: the work of many requests runs in one transaction, one after another, and
- * each request's promise settles only after that transaction has committed — an answer
- * never promises what a crash could still take back. While one group commits, the next
- * gathers, so a lone request waits for nobody and a busy server pays one commit (one fsync
- * on PostgreSQL) per group instead of per request.
+ * Group commit: the items of many requests are written by one `write(tx, items)` in one
+ * transaction, and each request's promise settles only after that transaction has
+ * committed — an answer never promises what a crash could still take back. While one group
+ * commits, the next gathers, so a lone request waits for nobody and a busy server pays one
+ * commit (one fsync and a handful of round trips on PostgreSQL) per group, not per request.
  *
- * A group that fails is retried one request at a time, so one request's error (a bug, a
- * constraint, a deadlock) fails that request alone. `work` must therefore only write through
- * `tx` and keep its side effects for after the promise resolves.
+ * A group that fails is written again one item at a time, so one request's error (a bug, a
+ * constraint, a deadlock) fails that request alone. `write` must therefore only write
+ * through `tx`, and answer one output per item, in order.
  *
- * @example const commit = createGroupCommit(store); await commit((tx) => tx.events.insert(rows, now));
+ * @example
+ * const submit = createGroupCommit(store, (tx, rows) => tx.events.insert(rows, Date.now()));
+ * await submit(row);
  */
-export function createGroupCommit(store: Store, opts: { maxGroup?: number } = {}) {
+export function createGroupCommit<I, O>(
+  store: Store,
+  write: (tx: Store, items: I[]) => Promise<O[]>,
+  opts: { maxGroup?: number } = {},
+) {
   const maxGroup = opts.maxGroup ?? 256;
-  let queue: Pending[] = [];
+  let queue: Array<Pending<I, O>> = [];
   let running = false;
 
-  async function commit(group: Pending[]): Promise<void> {
-    let results: unknown[];
+  async function commit(group: Array<Pending<I, O>>): Promise<void> {
+    let results: O[];
     try {
-      results = await store.transaction(async (tx) => {
-        const out: unknown[] = [];
-        for (const item of group) out.push(await item.work(tx));
-        return out;
-      });
+      results = await store.transaction((tx) =>
+        write(
+          tx,
+          group.map((p) => p.item),
+        ),
+      );
     } catch (error) {
       if (group.length === 1) return group[0]!.reject(error);
-      for (const item of group) await commit([item]);
+      for (const pending of group) await commit([pending]);
       return;
     }
-    group.forEach((item, i) => item.resolve(results[i]));
+    group.forEach((pending, i) => pending.resolve(results[i]!));
   }
 
   async function drain(): Promise<void> {
@@ -53,12 +60,10 @@ export function createGroupCommit(store: Store, opts: { maxGroup?: number } = {}
     }
   }
 
-  return function submit<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  return function submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
       if (!running) void drain();
     });
   };
 }
-
-export type GroupCommit = ReturnType<typeof createGroupCommit>;

@@ -15,6 +15,8 @@ export interface NewEvent {
   properties: Record<string, unknown>;
   messageId: string | null;
   occurredAt: number;
+  /** When the server received it, if not the `now` it is inserted at (a group commit). */
+  receivedAt?: number;
 }
 
 /** Who one of a fan of identical events is about: a user, or a bare subscriber. */
@@ -86,7 +88,7 @@ export function createEventStore(db: Kysely<Database>, dialect: DialectName) {
               properties: toJson(e.properties),
               message_id: e.messageId,
               occurred_at: e.occurredAt,
-              received_at: now,
+              received_at: e.receivedAt ?? now,
             })),
           )
           .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())

@@ -13,8 +13,8 @@ import type { Store } from '../storage/store.ts';
  * Called with a store bound to the transaction that stored the events (see
  * ingestion/event-intake.ts), the runs commit with them: an accepted event starts its
  * triggers exactly once, and a failure between the two steps stores neither, so the
- * client's retry (same `messageId`) starts them then. A run starts at `now`, the server's
- * receive time, not at the client's timestamp.
+ * client's retry (same `messageId`) starts them then. A run starts at the event's
+ * `receivedAt` (else `now`): the server's receive time, not the client's timestamp.
  */
 export function startRuns(
   store: Store,
@@ -51,8 +51,9 @@ async function startRunsIn(
         externalId: event.externalId,
         subscriberId: event.externalId ? null : event.subscriberId,
       };
+      const at = event.receivedAt ?? now;
       const last = await store.triggers.lastStart(trigger.id, who);
-      if (!mayReenter(trigger.reentry, last, now)) continue;
+      if (!mayReenter(trigger.reentry, last, at)) continue;
       await store.triggers.startRun(
         {
           trigger_id: trigger.id,
@@ -61,9 +62,9 @@ async function startRunsIn(
           subscriber_id: who.subscriberId,
           properties: toJson(event.properties),
           chain: toJson([...chain, trigger.id]),
-          started_at: now,
+          started_at: at,
         },
-        now,
+        at,
       );
       await store.triggers.bump(trigger.id, 'fired');
       started++;

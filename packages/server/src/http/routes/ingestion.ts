@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { ingestCalls } from '../../ingestion/ingest-calls.ts';
+import { acceptCalls } from '../../ingestion/ingest-calls.ts';
 import type { AppEnv, RouteDeps } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import {
@@ -40,9 +40,7 @@ export function ingestionRoutes(deps: RouteDeps) {
         );
       }
     });
-    const result = await deps.intake.record(workspaceId, (tx, now) =>
-      ingestCalls(tx, workspaceId, calls, now),
-    );
+    const result = await acceptCalls(deps.intake, workspaceId, calls, deps.clock());
     return {
       success: true,
       recorded: result.recorded,

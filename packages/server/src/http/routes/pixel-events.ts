@@ -35,6 +35,35 @@ export async function recordPixelEvents(
       ]);
     }
   });
+  // Without identify or a subscriber to check, the events are plain data: batched.
+  if (events.every((e) => e.type !== 'identify' && !e.subscriberId)) {
+    const now = deps.clock();
+    let unverified = 0;
+    const result = await deps.intake.recordPlain({
+      workspaceId: site.workspaceId,
+      users: [],
+      events: events.map((e) => {
+        let externalId = e.externalId ?? null;
+        if (externalId && !verifyUserHash(site, externalId, e.userHash, now)) {
+          unverified += 1;
+          if (site.identityVerification === 'required') externalId = null;
+        }
+        return {
+          workspaceId: site.workspaceId,
+          siteId: site.id,
+          subscriberId: null,
+          anonymousId: e.anonymousId ?? null,
+          externalId,
+          type: e.type,
+          name: e.event ?? null,
+          properties: e.properties ?? {},
+          messageId: e.messageId ?? null,
+          occurredAt: e.timestamp ?? now,
+        };
+      }),
+    });
+    return { accepted: result.recorded, unverified };
+  }
   return deps.intake.record(site.workspaceId, async (tx, now) => {
     const verified = new Set<string>();
     let unverified = 0;
