@@ -27,8 +27,9 @@ export function createGroupCommit<I, O>(
   opts: { maxGroup?: number } = {},
 ) {
   const maxGroup = opts.maxGroup ?? 256;
-  let queue: Array<Pending<I, O>> = [];
+  const queue: Array<Pending<I, O>> = [];
   let running = false;
+  let scheduled = false;
 
   async function commit(group: Array<Pending<I, O>>): Promise<void> {
     let results: O[];
@@ -47,23 +48,32 @@ export function createGroupCommit<I, O>(
     group.forEach((pending, i) => pending.resolve(results[i]!));
   }
 
+  /**
+   * Groups start on the next turn of the event loop, after its I/O callbacks: on SQLite a
+   * whole transaction runs in microtasks, so starting at once would commit every request
+   * alone before the next request's bytes were even read.
+   */
+  function schedule(): void {
+    if (scheduled || running || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => void drain());
+  }
+
   async function drain(): Promise<void> {
+    scheduled = false;
     running = true;
     try {
-      while (queue.length > 0) {
-        const group = queue.slice(0, maxGroup);
-        queue = queue.slice(group.length);
-        await commit(group);
-      }
+      await commit(queue.splice(0, maxGroup));
     } finally {
       running = false;
     }
+    schedule();
   }
 
   return function submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
+      schedule();
     });
   };
 }
