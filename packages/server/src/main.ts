@@ -42,6 +42,8 @@ export interface Beckon {
 
 /** Evergreen campaigns are swept this often, and at once after new events. */
 const EVERGREEN_SWEEP_MS = 2_000;
+/** New events sweep evergreen campaigns this soon, however many arrive meanwhile. */
+const EVERGREEN_AFTER_EVENTS_MS = 250;
 /** The retention job looks for old rows this often (at once again while it finds many). */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -69,8 +71,10 @@ export async function createBeckon(
   }
   const evergreenWake = createWakeSignal();
   const triggerWake = createWakeSignal();
-  // New events start trigger runs (before the API answers, so an accepted event is not
-  // lost) and may make new audience members: sweep evergreen campaigns soon.
+  const evergreenSoon = atMostEvery(EVERGREEN_AFTER_EVENTS_MS, () => evergreenWake.wake());
+  // An audience import's Entered / Exited events start trigger runs and may make new
+  // audience members: sweep evergreen campaigns soon. (The API's events start their runs
+  // in the transaction that stores them: see ingestion/event-intake.ts.)
   const onEvents = async (workspaceId: string, events: readonly NewEvent[]) => {
     if ((await startRuns(store, workspaceId, events, clock())) > 0) triggerWake.wake();
     evergreenWake.wake();
@@ -117,7 +121,12 @@ export async function createBeckon(
     store,
     clock,
     evergreen,
-    onEvents,
+    // Once per committed request: the trigger loop only when runs were started, and the
+    // evergreen sweep at most once per EVERGREEN_AFTER_EVENTS_MS however many requests.
+    eventsCommitted: (events, runsStarted) => {
+      if (runsStarted > 0) triggerWake.wake();
+      if (events.length > 0) evergreenSoon();
+    },
     wake: () => {
       engine.wake();
       evergreenWake.wake();
@@ -155,6 +164,17 @@ export async function createBeckon(
       await stopWorkers();
       await db.close();
     },
+  };
+}
+
+/** Calls `fn` once per `ms` at most: the first call runs it after `ms`, later ones join it. */
+function atMostEvery(ms: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      fn();
+    }, ms).unref();
   };
 }
 

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireApiKey } from './auth.ts';
-import type { AppDeps, AppEnv } from './context.ts';
+import { createEventIntake } from '../ingestion/event-intake.ts';
+import type { AppDeps, AppEnv, RouteDeps } from './context.ts';
 import { apiDocument } from './document.ts';
 import { createMetrics } from './metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
@@ -25,13 +26,17 @@ import { workspaceRoutes } from './routes/workspace.ts';
 export function createApp(appDeps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const metrics = createMetrics();
-  // Every stored event passes through onEvents (pixel and ingestion API): count it there.
-  const deps: AppDeps = {
+  // Every stored event passes through the intake (pixel and ingestion API): count it there.
+  const deps: RouteDeps = {
     ...appDeps,
-    onEvents: async (workspaceId, events) => {
-      metrics.eventsIngested += events.length;
-      await appDeps.onEvents?.(workspaceId, events);
-    },
+    intake: createEventIntake({
+      store: appDeps.store,
+      clock: appDeps.clock,
+      committed: (_workspaceId, events, runsStarted) => {
+        metrics.eventsIngested += events.length;
+        appDeps.eventsCommitted?.(events, runsStarted);
+      },
+    }),
   };
   const apiKey = requireApiKey(deps.store);
 

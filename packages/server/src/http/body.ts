@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { createUnzip } from 'node:zlib';
 import { ProblemError } from './problem.ts';
@@ -50,6 +51,54 @@ export async function readBody(request: Request, maxBytes = DEFAULT_BODY_LIMIT):
     throw new ProblemError(400, 'Malformed body', `The body is not valid ${encoding} data`);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * The uncompressed body straight from Node's request stream (`@hono/node-server` passes it
+ * as `c.env.incoming`), with the same limit as `readBody`: building the web `Request` and
+ * its `ReadableStream` only to read a small JSON body cost more than the rest of a
+ * single-event request. Past the limit the rest of the upload is drained and dropped, and
+ * the 413 still goes out. Null when this path does not apply (compressed, or already read).
+ *
+ * @example const bytes = await readNodeBody(c.env?.incoming, c.req.header('content-encoding'), DEFAULT_BODY_LIMIT);
+ */
+export function readNodeBody(
+  incoming: unknown,
+  headers: { encoding?: string; length?: string },
+  maxBytes = DEFAULT_BODY_LIMIT,
+): Promise<Buffer> | null {
+  if (!(incoming instanceof IncomingMessage)) return null;
+  if (incoming.readableFlowing !== null || incoming.readableEnded) return null;
+  if (contentEncoding(headers.encoding ?? null) !== 'identity') return null;
+  const tooLarge = () =>
+    new ProblemError(413, 'Payload Too Large', `The body exceeds ${maxBytes} bytes`);
+  if (Number(headers.length) > maxBytes) return Promise.reject(tooLarge());
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const stop = () => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        stop();
+        incoming.resume();
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    // The client went away before the end: nobody is waiting for an answer.
+    const onClose = () => onError(new Error('the request was aborted before its body ended'));
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Evergreen } from '../audiences/evergreen.ts';
+import type { EventIntake } from '../ingestion/event-intake.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
@@ -19,10 +20,16 @@ export interface AppDeps {
   /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
   assets: { snippet: string; serviceWorker: string };
   log: (message: string) => void;
-  /** New events were stored (triggers and evergreen campaigns react to them). */
-  onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
+  /**
+   * Events were committed (with the trigger runs they started, in the same transaction):
+   * wake the workers that react to them. Called once per request; coalesce there.
+   */
+  eventsCommitted?: (events: readonly NewEvent[], runsStarted: number) => void;
   evergreen?: Evergreen;
 }
+
+/** What the routes get: the app's deps plus what `createApp` builds once for all of them. */
+export type RouteDeps = AppDeps & { intake: EventIntake };
 
 export type AppEnv = {
   Variables: {

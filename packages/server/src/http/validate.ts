@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { DEFAULT_BODY_LIMIT, readBody } from './body.ts';
+import { DEFAULT_BODY_LIMIT, readBody, readNodeBody } from './body.ts';
 import { parseJsonSafely } from './json-guard.ts';
 import { validationProblem } from './problem.ts';
 
@@ -21,7 +21,12 @@ export async function readJson<S extends z.ZodType>(
 
 /** The body as UTF-8 text, read under the limit (see `readBody`). */
 export async function readBodyText(c: Context, maxBytes = DEFAULT_BODY_LIMIT): Promise<string> {
-  return (await readBody(c.req.raw, maxBytes)).toString('utf8');
+  const fromNode = readNodeBody(
+    (c.env as { incoming?: unknown } | undefined)?.incoming,
+    { encoding: c.req.header('content-encoding'), length: c.req.header('content-length') },
+    maxBytes,
+  );
+  return (await (fromNode ?? readBody(c.req.raw, maxBytes))).toString('utf8');
 }
 
 export function parseWith<S extends z.ZodType>(

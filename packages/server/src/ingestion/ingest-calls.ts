@@ -2,6 +2,7 @@ import { recordAudienceMoves } from '../audiences/audience-moves.ts';
 import type { SegmentCall } from '../http/segment-schemas.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
+import type { EventIntake } from './event-intake.ts';
 import { recordEvents, type IncomingEvent } from './record-events.ts';
 
 export interface IngestResult {
@@ -25,7 +26,8 @@ export interface IngestResult {
  *
  * Events are recorded first and group / alias applied after, in batch order, so an alias
  * also carries the events the same batch recorded under `previousId`. Only the private
- * path creates users; the public pixel goes through `recordEvents` alone.
+ * path creates users; the public pixel goes through `recordEvents` alone. The calls are
+ * counted (received, dropped, duplicates) in the same transaction.
  */
 export async function ingestCalls(
   store: Store,
@@ -39,23 +41,7 @@ export async function ingestCalls(
     kept.map((c) => c.userId),
     now,
   );
-  const events: IncomingEvent[] = kept.flatMap((c) =>
-    c.type === 'group' || c.type === 'alias'
-      ? []
-      : [
-          {
-            type: c.type === 'screen' ? 'page' : c.type,
-            name: c.type === 'track' ? c.event : c.type === 'identify' ? null : (c.name ?? null),
-            properties: c.type === 'identify' ? {} : (c.properties ?? {}),
-            traits: c.type === 'identify' ? (c.traits ?? {}) : {},
-            externalId: c.userId,
-            anonymousId: c.anonymousId ?? null,
-            subscriberId: null,
-            messageId: c.messageId ?? null,
-            occurredAt: c.timestamp ?? c.originalTimestamp ?? now,
-          },
-        ],
-  );
+  const events = kept.flatMap((c) => eventOf(c, now));
   const result = await recordEvents(
     store,
     { workspaceId, siteId: null, source: 'private' },
@@ -78,10 +64,78 @@ export async function ingestCalls(
     }
   }
   const moved = await recordAudienceMoves(store, result.moves, now);
+  const dropped = calls.length - kept.length;
+  await store.events.countIngestion(workspaceId, {
+    received: calls.length,
+    dropped,
+    duplicates: result.duplicates,
+  });
   return {
     recorded: result.recorded + applied,
     duplicates: result.duplicates,
-    dropped: calls.length - kept.length,
+    dropped,
     fresh: [...result.fresh, ...moved],
   };
+}
+
+/**
+ * Records the calls through the intake (see event-intake.ts): calls that only carry events
+ * (track, page, screen) as plain data, batched with other requests' events; anything with
+ * identify, group or alias through `ingestCalls` in the same group transaction.
+ *
+ * @example const result = await acceptCalls(intake, 'ws_1', [{ type: 'track', userId: 'u-1', event: 'Signed Up' }], Date.now());
+ */
+export async function acceptCalls(
+  intake: EventIntake,
+  workspaceId: string,
+  calls: readonly SegmentCall[],
+  now: number,
+): Promise<Omit<IngestResult, 'fresh'>> {
+  const kept = calls.filter((c): c is SegmentCall & { userId: string } => Boolean(c.userId));
+  const dropped = calls.length - kept.length;
+  if (kept.every((c) => c.type === 'track' || c.type === 'page' || c.type === 'screen')) {
+    const result = await intake.recordPlain({
+      workspaceId,
+      users: kept.map((c) => c.userId),
+      events: kept
+        .flatMap((c) => eventOf(c, now))
+        .map((e) => ({
+          workspaceId,
+          siteId: null,
+          subscriberId: null,
+          anonymousId: e.anonymousId,
+          externalId: e.externalId,
+          type: e.type,
+          name: e.name,
+          properties: e.properties,
+          messageId: e.messageId,
+          occurredAt: e.occurredAt,
+        })),
+      calls: { received: calls.length, dropped },
+    });
+    return { recorded: result.recorded, duplicates: result.duplicates, dropped };
+  }
+  const { fresh: _fresh, ...result } = await intake.record(workspaceId, (tx, at) =>
+    ingestCalls(tx, workspaceId, calls, at),
+  );
+  return result;
+}
+
+/** The event a kept call records (none for group and alias; screen is recorded as page). */
+function eventOf(c: SegmentCall & { userId: string }, now: number): IncomingEvent[] {
+  return c.type === 'group' || c.type === 'alias'
+    ? []
+    : [
+        {
+          type: c.type === 'screen' ? 'page' : c.type,
+          name: c.type === 'track' ? c.event : c.type === 'identify' ? null : (c.name ?? null),
+          properties: c.type === 'identify' ? {} : (c.properties ?? {}),
+          traits: c.type === 'identify' ? (c.traits ?? {}) : {},
+          externalId: c.userId,
+          anonymousId: c.anonymousId ?? null,
+          subscriberId: null,
+          messageId: c.messageId ?? null,
+          occurredAt: c.timestamp ?? c.originalTimestamp ?? now,
+        },
+      ];
 }

@@ -42,7 +42,9 @@ export interface RecordResult {
  * Stores events once per `messageId` and applies identify: the user's traits are merged,
  * Segment Engage-style boolean traits (`vip_customers: true`) update the manual audience
  * of that snake_cased name, the browser's subscribers (by subscriber or anonymous id) are
- * linked to the user, and the anonymous history is joined to it.
+ * linked to the user, and the anonymous history is joined to it. Run it in the caller's
+ * transaction (`store` bound to it): the events, what identify changes and the trigger runs
+ * they start commit together.
  */
 export async function recordEvents(
   store: Store,
@@ -50,14 +52,11 @@ export async function recordEvents(
   events: readonly IncomingEvent[],
   now: number,
 ): Promise<RecordResult> {
-  const seen = await store.events.seenMessageIds(
-    scope.workspaceId,
-    events.flatMap((e) => (e.messageId ? [e.messageId] : [])),
-  );
+  // Repeats within the batch go now; repeats of stored events are skipped by the insert.
   const batchIds = new Set<string>();
-  const fresh = events.filter((e) => {
+  const unique = events.filter((e) => {
     if (!e.messageId) return true;
-    if (seen.has(e.messageId) || batchIds.has(e.messageId)) return false;
+    if (batchIds.has(e.messageId)) return false;
     batchIds.add(e.messageId);
     return true;
   });
@@ -65,7 +64,8 @@ export async function recordEvents(
   // A batch from one page names the same subscriber in every event: read it once.
   const userOf = new Map<string, string | null>();
   const rows: NewEvent[] = [];
-  for (const e of fresh) {
+  const incomingOf = new Map<NewEvent, IncomingEvent>();
+  for (const e of unique) {
     let externalId = e.externalId;
     if (!externalId && e.subscriberId) {
       if (!userOf.has(e.subscriberId)) {
@@ -74,7 +74,7 @@ export async function recordEvents(
       }
       externalId = userOf.get(e.subscriberId) ?? null;
     }
-    rows.push({
+    const row: NewEvent = {
       workspaceId: scope.workspaceId,
       siteId: scope.siteId,
       subscriberId: e.subscriberId,
@@ -85,16 +85,24 @@ export async function recordEvents(
       properties: e.type === 'identify' ? e.traits : e.properties,
       messageId: e.messageId,
       occurredAt: e.occurredAt,
-    });
+    };
+    rows.push(row);
+    incomingOf.set(row, e);
   }
-  await store.events.insert(rows, now);
+  const stored = await store.events.insert(rows, now);
+  const fresh = stored.map((row) => incomingOf.get(row)!);
 
   const moves: AudienceMove[] = [];
   for (const e of fresh) {
     if (e.type !== 'identify' || !e.externalId) continue;
     moves.push(...(await identify(store, scope, e as IncomingEvent & { externalId: string }, now)));
   }
-  return { recorded: rows.length, duplicates: events.length - fresh.length, fresh: rows, moves };
+  return {
+    recorded: stored.length,
+    duplicates: events.length - stored.length,
+    fresh: stored,
+    moves,
+  };
 }
 
 async function identify(

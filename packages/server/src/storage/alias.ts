@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { fromJson } from './json.ts';
 import type { Database } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 import { writeUserTraits } from './user-traits.ts';
 
 /**
@@ -22,7 +23,7 @@ export async function aliasUser(
 ): Promise<void> {
   // Aliasing a user to itself must not delete it.
   if (previousId === userId) return;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const users = await trx
       .selectFrom('users')
       .select(['external_id', 'traits', 'created_at'])

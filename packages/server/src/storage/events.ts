@@ -15,6 +15,8 @@ export interface NewEvent {
   properties: Record<string, unknown>;
   messageId: string | null;
   occurredAt: number;
+  /** When the server received it, if not the `now` it is inserted at (a group commit). */
+  receivedAt?: number;
 }
 
 /** Who one of a fan of identical events is about: a user, or a bare subscriber. */
@@ -56,46 +58,46 @@ export function createEventStore(db: Kysely<Database>, dialect: DialectName) {
         FROM (${source}) s`.execute(trx);
     },
 
-    /** Records events; one whose `messageId` was seen before in the workspace is skipped. */
+    /**
+     * Records events and returns those it stored: one whose `messageId` the workspace has
+     * seen before (committed, or earlier in this transaction) is skipped. The database
+     * decides, so two servers given the same retried event store it once.
+     */
     async insert(
       events: readonly NewEvent[],
       now: number,
       trx: Kysely<Database> = db,
-    ): Promise<{ inserted: number }> {
-      if (events.length === 0) return { inserted: 0 };
-      const result = await trx
-        .insertInto('events')
-        .values(
-          events.map((e) => ({
-            id: newId('evt'),
-            workspace_id: e.workspaceId,
-            site_id: e.siteId,
-            subscriber_id: e.subscriberId,
-            anonymous_id: e.anonymousId,
-            external_id: e.externalId,
-            type: e.type,
-            name: e.name,
-            properties: toJson(e.properties),
-            message_id: e.messageId,
-            occurred_at: e.occurredAt,
-            received_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
-        .executeTakeFirst();
-      return { inserted: Number(result.numInsertedOrUpdatedRows ?? 0) };
-    },
-
-    /** Which of these message ids the workspace has already seen. */
-    async seenMessageIds(workspaceId: string, messageIds: readonly string[]): Promise<Set<string>> {
-      if (messageIds.length === 0) return new Set();
-      const rows = await db
-        .selectFrom('events')
-        .select('message_id')
-        .where('workspace_id', '=', workspaceId)
-        .where('message_id', 'in', messageIds)
-        .execute();
-      return new Set(rows.map((r) => r.message_id ?? ''));
+    ): Promise<NewEvent[]> {
+      const stored: NewEvent[] = [];
+      // 500 rows of 12 parameters stay under SQLite's 32,766 bound parameters.
+      for (let i = 0; i < events.length; i += 500) {
+        const chunk = events.slice(i, i + 500);
+        const ids = chunk.map(() => newId('evt'));
+        const rows = await trx
+          .insertInto('events')
+          .values(
+            chunk.map((e, j) => ({
+              id: ids[j]!,
+              workspace_id: e.workspaceId,
+              site_id: e.siteId,
+              subscriber_id: e.subscriberId,
+              anonymous_id: e.anonymousId,
+              external_id: e.externalId,
+              type: e.type,
+              name: e.name,
+              properties: toJson(e.properties),
+              message_id: e.messageId,
+              occurred_at: e.occurredAt,
+              received_at: e.receivedAt ?? now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
+          .returning('id')
+          .execute();
+        const inserted = new Set(rows.map((r) => r.id));
+        chunk.forEach((e, j) => inserted.has(ids[j]!) && stored.push(e));
+      }
+      return stored;
     },
 
     /** Gives a subscriber the events its browser recorded before it subscribed. */

@@ -26,7 +26,24 @@ import { createWorkspaceStore } from './workspaces.ts';
  * secrets/open-secrets.ts). Without it (tools that only seed data) they are written plain,
  * and the server seals them on its next start.
  */
-export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
+export function createStore(db: Db, opts: { secrets?: SecretBox } = {}): Store {
+  const store: Store = {
+    ...createRepositories(db, opts),
+    /**
+     * Runs `fn` with every repository bound to one transaction (or to this store's own, when
+     * it already is one): what `fn` writes commits together or not at all.
+     *
+     * @example await store.transaction(async (tx) => { await tx.events.insert(rows, now); });
+     */
+    transaction: (fn) =>
+      db.kysely.isTransaction
+        ? fn(store)
+        : db.kysely.transaction().execute((trx) => fn(createStore({ ...db, kysely: trx }, opts))),
+  };
+  return store;
+}
+
+function createRepositories(db: Db, opts: { secrets?: SecretBox }) {
   const { kysely, dialect } = db;
   const audiences = createAudienceStore(kysely, dialect);
   return {
@@ -51,4 +68,6 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
   };
 }
 
-export type Store = ReturnType<typeof createStore>;
+export type Store = ReturnType<typeof createRepositories> & {
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+};

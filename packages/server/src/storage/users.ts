@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { aliasUser } from './alias.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 import { writeUserTraits } from './user-traits.ts';
 
 export interface User {
@@ -111,7 +112,7 @@ export function createUserStore(db: Kysely<Database>) {
       traits: Record<string, unknown>,
       now: number,
     ): Promise<User> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const row = await trx
           .selectFrom('users')
           .selectAll()

@@ -22,7 +22,10 @@ const DEFAULT_SEND_TTL_S = 24 * 60 * 60;
 export function createStepRunner(deps: { store: Store; clock: () => number; wake: () => void }) {
   const { store, clock } = deps;
 
-  /** Did the run's user (or subscriber) do `event` since the run started? */
+  /**
+   * Did the run's user (or subscriber) do `event` since the run started? Both sides are the
+   * server's receive times: a client's clock can be behind, and its event still counts.
+   */
   async function happenedSince(
     run: TriggerRun,
     unless: { event: string; where?: Record<string, unknown> },
@@ -36,7 +39,7 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     const result = await sql<{ one: number }>`
       SELECT 1 AS one FROM events e
       WHERE e.workspace_id = ${run.workspace_id} AND e.name = ${unless.event} AND ${who}
-        AND e.occurred_at >= ${run.started_at}${where}
+        AND e.received_at >= ${run.started_at}${where}
       LIMIT 1`.execute(store.db.kysely);
     return result.rows.length > 0;
   }

@@ -9,13 +9,29 @@ import type { Store } from '../storage/store.ts';
  * matches, subject to re-entry rules. `chain` names the triggers whose audience moves
  * produced these events: a trigger already on it is not started again (a loop), nor is any
  * once the chain is MAX_CHAIN_DEPTH long.
+ *
+ * Called with a store bound to the transaction that stored the events (see
+ * ingestion/event-intake.ts), the runs commit with them: an accepted event starts its
+ * triggers exactly once, and a failure between the two steps stores neither, so the
+ * client's retry (same `messageId`) starts them then. A run starts at the event's
+ * `receivedAt` (else `now`): the server's receive time, not the client's timestamp.
  */
-export async function startRuns(
+export function startRuns(
   store: Store,
   workspaceId: string,
   events: readonly NewEvent[],
   now: number,
   chain: readonly string[] = [],
+): Promise<number> {
+  return store.transaction((tx) => startRunsIn(tx, workspaceId, events, now, chain));
+}
+
+async function startRunsIn(
+  store: Store,
+  workspaceId: string,
+  events: readonly NewEvent[],
+  now: number,
+  chain: readonly string[],
 ): Promise<number> {
   const names = [...new Set(events.flatMap((e) => (e.name ? [e.name] : [])))];
   const triggers = await store.triggers.activeOn(workspaceId, names);
@@ -35,24 +51,22 @@ export async function startRuns(
         externalId: event.externalId,
         subscriberId: event.externalId ? null : event.subscriberId,
       };
+      const at = event.receivedAt ?? now;
       const last = await store.triggers.lastStart(trigger.id, who);
-      if (!mayReenter(trigger.reentry, last, now)) continue;
-      await store.db.kysely.transaction().execute(async (trx) => {
-        await store.triggers.startRun(
-          {
-            trigger_id: trigger.id,
-            workspace_id: workspaceId,
-            external_id: who.externalId,
-            subscriber_id: who.subscriberId,
-            properties: toJson(event.properties),
-            chain: toJson([...chain, trigger.id]),
-            started_at: event.occurredAt,
-          },
-          now,
-          trx,
-        );
-        await store.triggers.bump(trigger.id, 'fired', 1, trx);
-      });
+      if (!mayReenter(trigger.reentry, last, at)) continue;
+      await store.triggers.startRun(
+        {
+          trigger_id: trigger.id,
+          workspace_id: workspaceId,
+          external_id: who.externalId,
+          subscriber_id: who.subscriberId,
+          properties: toJson(event.properties),
+          chain: toJson([...chain, trigger.id]),
+          started_at: at,
+        },
+        at,
+      );
+      await store.triggers.bump(trigger.id, 'fired');
       started++;
     }
   }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
-import { ingestCalls } from '../../ingestion/ingest-calls.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import { acceptCalls } from '../../ingestion/ingest-calls.ts';
+import type { AppEnv, RouteDeps } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import {
   segmentAliasSchema,
@@ -21,7 +21,7 @@ import { readJson } from '../validate.ts';
  * a call with only an `anonymousId` is accepted and dropped (and counted as dropped); one
  * with neither is refused. `messageId` de-duplicates events.
  */
-export function ingestionRoutes(deps: AppDeps) {
+export function ingestionRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
 
   async function ingest(workspaceId: string, calls: SegmentCall[]) {
@@ -40,14 +40,7 @@ export function ingestionRoutes(deps: AppDeps) {
         );
       }
     });
-    const result = await ingestCalls(deps.store, workspaceId, calls, deps.clock());
-    await deps.store.events.countIngestion(workspaceId, {
-      received: calls.length,
-      dropped: result.dropped,
-      duplicates: result.duplicates,
-    });
-    await deps.onEvents?.(workspaceId, result.fresh);
-    deps.wake();
+    const result = await acceptCalls(deps.intake, workspaceId, calls, deps.clock());
     return {
       success: true,
       recorded: result.recorded,

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { isAllowedPushEndpoint } from '../../domain/push-endpoints.ts';
 import { clampReceiptAt } from '../../domain/receipt-time.ts';
 import { verifyUserHash } from '../../domain/user-hash.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppEnv, RouteDeps } from '../context.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import {
   pixelBatchSchema,
@@ -20,7 +20,7 @@ import { recordPixelEvents } from './pixel-events.ts';
 const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 /** `/v1/sites/{siteKey}/...`: what the snippet, the pixel and the service worker call. */
-export function publicRoutes(deps: AppDeps) {
+export function publicRoutes(deps: RouteDeps) {
   const { store, clock } = deps;
   const app = new Hono<AppEnv>();
   const gate = siteGate(deps);
