@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { fromJson } from './json.ts';
 import type { Database } from './schema.ts';
 import { writeUserTraits } from './user-traits.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Segment `alias`: everything known under `previousId` becomes `userId`'s, in one
@@ -22,7 +23,7 @@ export async function aliasUser(
 ): Promise<void> {
   // Aliasing a user to itself must not delete it.
   if (previousId === userId) return;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const users = await trx
       .selectFrom('users')
       .select(['external_id', 'traits', 'created_at'])

@@ -4,6 +4,7 @@ import type { PushPayload } from '../wire.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, NotificationTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 /** What every delivery of a notification shows; the worker adds the `deliveryId`. */
 export type NotificationContent = Omit<PushPayload, 'deliveryId'>;
@@ -107,7 +108,7 @@ export function createNotificationStore(db: Kysely<Database>) {
      * nothing (`isCancelled`).
      */
     async cancel(workspaceId: string, id: string, now: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const marked = await trx
           .updateTable('notifications')
           .set({ cancelled: 1 })
@@ -132,7 +133,7 @@ export function createNotificationStore(db: Kysely<Database>) {
      * the worker that claims them finds the flag and ends them `cancelled` without a request
      * (delivery-worker.ts), so nothing is sent either way and the fan-out never waits on a lock.
      */
-    async isCancelled(id: string, trx: Kysely<Database>): Promise<boolean> {
+    async isCancelled(id: string, trx: Kysely<Database> = db): Promise<boolean> {
       const row = await trx
         .selectFrom('notifications')
         .select('cancelled')

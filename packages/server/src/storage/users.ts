@@ -3,6 +3,7 @@ import { aliasUser } from './alias.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
 import { writeUserTraits } from './user-traits.ts';
+import { inTransaction } from './transaction.ts';
 
 export interface User {
   externalId: string;
@@ -111,7 +112,7 @@ export function createUserStore(db: Kysely<Database>) {
       traits: Record<string, unknown>,
       now: number,
     ): Promise<User> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const row = await trx
           .selectFrom('users')
           .selectAll()

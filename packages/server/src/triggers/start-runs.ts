@@ -37,8 +37,8 @@ export async function startRuns(
       };
       const last = await store.triggers.lastStart(trigger.id, who);
       if (!mayReenter(trigger.reentry, last, now)) continue;
-      await store.db.kysely.transaction().execute(async (trx) => {
-        await store.triggers.startRun(
+      await store.transaction(async (tx) => {
+        await tx.triggers.startRun(
           {
             trigger_id: trigger.id,
             workspace_id: workspaceId,
@@ -49,9 +49,8 @@ export async function startRuns(
             started_at: event.occurredAt,
           },
           now,
-          trx,
         );
-        await store.triggers.bump(trigger.id, 'fired', 1, trx);
+        await tx.triggers.bump(trigger.id, 'fired', 1);
       });
       started++;
     }
