@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { PushAnswer } from '../domain/push-response.ts';
+import type { PushAnswer } from '../../domain/push-response.ts';
 import type { PushRequest } from './push-transport.ts';
 
 /** Push services answer with a short text at most; more is not worth keeping. */

@@ -1,4 +1,4 @@
-import type { PushAnswer } from '../domain/push-response.ts';
+import type { PushAnswer } from '../../domain/push-response.ts';
 import { createH2Sessions, NOT_H2 } from './h2-sessions.ts';
 import { createHttp1Transport } from './http1-transport.ts';
 
