@@ -1,5 +1,5 @@
 import type { PushAnswer } from '../domain/push-response.ts';
-import type { Urgency } from '../storage/notifications.ts';
+import type { Urgency } from '../domain/content.ts';
 import type { EncryptionPool } from './encryption-pool.ts';
 import { createLimiter, type Limiter } from '../queue/limiter.ts';
 import type { PushTransport } from './transport/push-transport.ts';

@@ -1,15 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { PushPayload } from '../wire.ts';
-import type { Capping } from './sites.ts';
+import type { Capping } from '../domain/capping.ts';
+import type { CampaignMessage } from '../domain/content.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { CampaignTable, Database } from './schema.ts';
 import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
-/** A campaign's message: what a push shows (the wire payload's fields) plus its id. */
-export type CampaignMessage = Omit<PushPayload, 'deliveryId' | 'data' | 'renotify'> & {
-  id: string;
-};
+// Domain types, re-exported for the modules that found them here.
+export type { CampaignMessage };
 
 export interface Campaign {
   id: string;

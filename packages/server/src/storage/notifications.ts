@@ -1,15 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import { listNotifications, type NotificationFilter } from './notification-list.ts';
-import type { PushPayload } from '../wire.ts';
+import type { NotificationContent, Urgency } from '../domain/content.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, NotificationTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
-/** What every delivery of a notification shows; the worker adds the `deliveryId`. */
-export type NotificationContent = Omit<PushPayload, 'deliveryId'>;
-
-export type Urgency = 'very-low' | 'low' | 'normal' | 'high';
+// Domain types, re-exported for the modules that found them here.
+export type { NotificationContent, Urgency };
 
 export interface Notification {
   id: string;
