@@ -1,7 +1,6 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { NotificationStatus } from '../domain/notification-status.ts';
-import { toNotification, type Notification } from './notifications.ts';
-import type { Database } from './schema.ts';
+import type { Database, NotificationTable } from './schema.ts';
 import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
 export interface NotificationFilter {
@@ -10,7 +9,7 @@ export interface NotificationFilter {
 }
 
 /**
- * A workspace's notifications, newest first (`created_at`, then id), a page at a time. The
+ * A workspace's notification rows, newest first (`created_at`, then id), a page at a time. The
  * cursor is the last row's `<created_at>.<id>`; one that does not parse is a caller's error.
  * The status filter is `notificationStatus` (domain/notification-status.ts) written in SQL
  * over the fan-out job and the queued deliveries.
@@ -23,7 +22,7 @@ export async function listNotifications(
   filter: NotificationFilter,
   page: PageRequest,
   now: number,
-): Promise<Page<Notification>> {
+): Promise<Page<Selectable<NotificationTable>>> {
   let query = db
     .selectFrom('notifications as n')
     .leftJoin('jobs as j', (join) =>
@@ -47,7 +46,7 @@ export async function listNotifications(
   if (filter.status) query = query.where(statusIs(filter.status, now));
   return cursorPage(query, page, {
     cursorOf: (row) => `${row.created_at}.${row.id}`,
-    map: (rows) => rows.map(toNotification),
+    map: (rows) => rows,
   });
 }
 

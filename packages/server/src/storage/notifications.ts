@@ -5,6 +5,7 @@ import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, NotificationTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
+import type { Page, PageRequest } from './cursor-page.ts';
 
 // Domain types, re-exported for the modules that found them here.
 export type { NotificationContent, Urgency };
@@ -141,13 +142,14 @@ export function createNotificationStore(db: Kysely<Database>) {
     },
 
     /** A page of the workspace's notifications, newest first (see notification-list.ts). */
-    list(
+    async list(
       workspaceId: string,
       filter: NotificationFilter,
-      page: { limit: number; cursor?: string | undefined },
+      page: PageRequest,
       now: number,
-    ) {
-      return listNotifications(db, workspaceId, filter, page, now);
+    ): Promise<Page<Notification>> {
+      const rows = await listNotifications(db, workspaceId, filter, page, now);
+      return { ...rows, data: rows.data.map(toNotification) };
     },
 
     /** Which of these notifications are cancelled (a worker asks while its batch is sending). */
