@@ -1,8 +1,6 @@
-import webpush from 'web-push';
-import { completePrompt } from './domain/site-defaults.ts';
-import { DEFAULT_VAPID_SUBJECT } from './http/routes/sites.ts';
 import { vapidSubjectWarnings, type SiteWarning } from './domain/vapid-subject.ts';
 import type { Category } from './wire.ts';
+import { createSite } from './sites/create-site.ts';
 import type { Store } from './storage/store.ts';
 
 export interface InitResult {
@@ -27,18 +25,14 @@ export async function initWorkspace(
 ): Promise<InitResult> {
   const name = opts.name ?? 'My site';
   const { workspace, apiKey } = await store.workspaces.create(name, now);
-  const keys = webpush.generateVAPIDKeys();
-  const site = await store.sites.create(
+  const site = await createSite(
+    store,
     {
       workspaceId: workspace.id,
       name,
-      origins: opts.origins ?? [],
-      categories: opts.categories ?? [],
-      prompt: completePrompt({}),
-      capping: {},
-      vapidSubject: opts.subject ?? DEFAULT_VAPID_SUBJECT,
-      vapidPublicKey: keys.publicKey,
-      vapidPrivateKey: keys.privateKey,
+      origins: opts.origins,
+      categories: opts.categories,
+      vapidSubject: opts.subject,
     },
     now,
   );

@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../domain/trigger.ts';
 import type { Audience, Member } from '../storage/audiences.ts';
 import type { NewEvent } from '../storage/events.ts';
-import type { Database } from '../storage/schema.ts';
-import type { Store } from '../storage/store.ts';
+import type { DbTransaction, Store } from '../storage/store.ts';
 
 /** One real change of a manual audience's membership (not a no-op add or remove). */
 export interface AudienceMove {
@@ -32,17 +30,17 @@ export function audienceMoveEvents(moves: readonly AudienceMove[], now: number):
 }
 
 /**
- * Records the events of these moves — one statement per audience and direction, inside the
- * caller's transaction when given, so a membership change and its event commit together —
- * and returns them for `startRuns`.
+ * Records the events of these moves — one statement per audience and direction; given a
+ * `tx`, a membership change and its event commit together — and returns them for `startRuns`.
  *
- * @example const events = await recordAudienceMoves(store, moves, now, trx);
+ * @example const events = await store.transaction((tx) => recordAudienceMoves(tx, moves, now));
  */
 export async function recordAudienceMoves(
   store: Store,
   moves: readonly AudienceMove[],
   now: number,
-  trx?: Kysely<Database>,
+  /** @deprecated a raw transaction, for http/ routes not yet on `store.transaction`. */
+  trx?: DbTransaction,
 ): Promise<NewEvent[]> {
   const events = audienceMoveEvents(moves, now);
   const groups = new Map<string, NewEvent[]>();

@@ -1,26 +1,12 @@
-import { sql } from 'kysely';
 import { createFailureBackoff } from '../domain/failure-backoff.ts';
 import { resolveContent } from '../domain/payload.ts';
 import type { Campaign } from '../storage/campaigns.ts';
 import { newId } from '../storage/ids.ts';
 import type { Store } from '../storage/store.ts';
 
-/** The member a subscriber counts as: its user when it has one, else itself. */
-const MEMBER_KEY = sql<string>`CASE WHEN subscribers.external_id IS NULL THEN 'subscriber:' || subscribers.id ELSE 'user:' || subscribers.external_id END`;
-
 /** How long an evergreen push may wait for delivery before it is pointless. */
 const EVERGREEN_TTL_S = 24 * 60 * 60;
 const PAGE = 500;
-
-/** "Already sent" marks, in the campaign's workspace (an erase elsewhere never touches them). */
-function marks(campaign: Campaign, keys: readonly string[], at: number) {
-  return keys.map((member_key) => ({
-    workspace_id: campaign.workspaceId,
-    campaign_id: campaign.id,
-    member_key,
-    at,
-  }));
-}
 
 /**
  * Evergreen campaigns: every new member of the attached audience gets the campaign's
@@ -36,33 +22,8 @@ export function createEvergreen(deps: {
   const { store, clock } = deps;
   const failures = createFailureBackoff();
 
-  async function newMembers(campaign: Campaign, limit: number) {
-    const audienceId = campaign.audience!.audienceId;
-    const [predicate] = await store.audiences.predicates(
-      campaign.workspaceId,
-      [audienceId],
-      clock(),
-    );
-    return store.db.kysely
-      .selectFrom('subscribers')
-      .select(['subscribers.id', 'subscribers.site_id', MEMBER_KEY.as('member_key')])
-      .where('subscribers.workspace_id', '=', campaign.workspaceId)
-      .where(predicate!)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('evergreen_sends as es')
-              .select('es.member_key')
-              .where('es.workspace_id', '=', campaign.workspaceId)
-              .where('es.campaign_id', '=', campaign.id)
-              .where(sql`es.member_key`, '=', MEMBER_KEY),
-          ),
-        ),
-      )
-      .orderBy('subscribers.id')
-      .limit(limit)
-      .execute();
-  }
+  const newMembers = (campaign: Campaign, limit: number) =>
+    store.evergreen.newMembers(campaign, clock(), limit);
 
   return {
     /** Records the audience's current members as served, so only later members get the push. */
@@ -72,11 +33,7 @@ export function createEvergreen(deps: {
         if (rows.length === 0) return;
         const now = clock();
         const keys = [...new Set(rows.map((r) => r.member_key))];
-        await store.db.kysely
-          .insertInto('evergreen_sends')
-          .values(marks(campaign, keys, now))
-          .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing())
-          .execute();
+        await store.evergreen.markServed(campaign, keys, now);
       }
     },
 
@@ -116,14 +73,9 @@ export function createEvergreen(deps: {
     const now = clock();
     const notificationId = newId('ntf');
     const expiresAt = now + EVERGREEN_TTL_S * 1000;
-    await store.db.kysely.transaction().execute(async (trx) => {
-      const keys = [...new Set(rows.map((r) => r.member_key))];
-      await trx
-        .insertInto('evergreen_sends')
-        .values(marks(campaign, keys, now))
-        .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'member_key']).doNothing())
-        .execute();
-      const jobId = await store.jobs.enqueue(
+    await store.transaction(async (tx) => {
+      await tx.evergreen.markServed(campaign, [...new Set(rows.map((r) => r.member_key))], now);
+      const jobId = await tx.jobs.enqueue(
         {
           workspaceId: campaign.workspaceId,
           kind: 'evergreen',
@@ -131,35 +83,26 @@ export function createEvergreen(deps: {
           runAt: now,
         },
         now,
-        trx,
       );
-      await store.jobs.finish(
+      await tx.jobs.finish(jobId, { status: 'succeeded', result: { targeted: rows.length } }, now);
+      await tx.notifications.insert({
+        id: notificationId,
+        workspaceId: campaign.workspaceId,
+        campaignId: campaign.id,
+        messageId: message.id,
+        content: resolveContent(message, undefined),
+        target: { subscriberIds: rows.map((r) => r.id) },
+        ttl: EVERGREEN_TTL_S,
+        urgency: 'normal',
+        topic: null,
+        ignoreCapping: false,
+        sendAt: now,
+        expiresAt,
+        cancelled: false,
         jobId,
-        { status: 'succeeded', result: { targeted: rows.length } },
-        now,
-        trx,
-      );
-      await store.notifications.insert(
-        {
-          id: notificationId,
-          workspaceId: campaign.workspaceId,
-          campaignId: campaign.id,
-          messageId: message.id,
-          content: resolveContent(message, undefined),
-          target: { subscriberIds: rows.map((r) => r.id) },
-          ttl: EVERGREEN_TTL_S,
-          urgency: 'normal',
-          topic: null,
-          ignoreCapping: false,
-          sendAt: now,
-          expiresAt,
-          cancelled: false,
-          jobId,
-          createdAt: now,
-        },
-        trx,
-      );
-      await store.deliveries.insertMany(
+        createdAt: now,
+      });
+      await tx.deliveries.insertMany(
         rows.map((r) => ({
           id: newId('dlv'),
           notificationId,
@@ -172,7 +115,6 @@ export function createEvergreen(deps: {
           nextAttemptAt: now,
           expiresAt,
         })),
-        trx,
       );
     });
     deps.onQueued();

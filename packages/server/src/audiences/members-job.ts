@@ -53,14 +53,17 @@ export function createMembersJob(deps: {
       const list = adding ? payload.add : payload.remove;
       const start = adding ? offset : offset - payload.add.length;
       const chunk = list.slice(start, start + CHUNK);
-      const known = await knownSubscribers(store, job.workspaceId, chunk);
+      const known = await store.subscribers.knownIds(
+        job.workspaceId,
+        chunk.filter((m) => m.type === 'subscriber').map((m) => m.id),
+      );
       // An id replaced by a GDPR erase while the job waited is nobody: skip it.
       const valid = chunk.filter((m) => m.id !== ERASED && (m.type === 'user' || known.has(m.id)));
       const now = clock();
-      const events = await store.db.kysely.transaction().execute(async (trx) => {
+      const events = await store.transaction(async (tx) => {
         const changed = adding
-          ? await store.audiences.addMembersReturning(audience, valid, now, trx)
-          : await store.audiences.removeMembersReturning(audience, valid, trx);
+          ? await tx.audiences.addMembersReturning(audience, valid, now)
+          : await tx.audiences.removeMembersReturning(audience, valid);
         if (adding) added += changed.length;
         else removed += changed.length;
         const moves = changed.map((member): AudienceMove => ({
@@ -70,7 +73,7 @@ export function createMembersJob(deps: {
         }));
         skipped += chunk.length - valid.length;
         offset += chunk.length;
-        await store.jobs.checkpoint(
+        await tx.jobs.checkpoint(
           job.id,
           {
             done: offset,
@@ -79,28 +82,11 @@ export function createMembersJob(deps: {
             leaseUntil: now + deps.leaseMs,
           },
           now,
-          trx,
         );
-        return recordAudienceMoves(store, moves, now, trx);
+        return recordAudienceMoves(tx, moves, now);
       });
       if (events.length > 0) await deps.onEvents?.(job.workspaceId, events);
     }
     return { added, removed, skipped };
   };
-}
-
-async function knownSubscribers(
-  store: Store,
-  workspaceId: string,
-  members: Member[],
-): Promise<Set<string>> {
-  const ids = members.filter((m) => m.type === 'subscriber').map((m) => m.id);
-  if (ids.length === 0) return new Set();
-  const rows = await store.db.kysely
-    .selectFrom('subscribers')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Set(rows.map((r) => r.id));
 }

@@ -3,7 +3,7 @@ import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { SlotRequest } from '../storage/capping.ts';
 import type { Store } from '../storage/store.ts';
-import { createLimiter } from './limiter.ts';
+import { createLimiter } from '../queue/limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
 import { triggerStats } from './trigger-feedback.ts';
@@ -35,7 +35,7 @@ type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
  * Claims due deliveries a batch at a time, sends them and records what happened, one batch
- * transaction each. `claimNext` is the step the worker loop in `workers.ts` repeats.
+ * transaction each. `claimNext` is the step the worker loop in `queue/loop.ts` repeats.
  */
 export function createDeliveryWorker(deps: {
   store: Store;

@@ -4,12 +4,12 @@ import type { Store } from '../storage/store.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createEncryptionPool } from './encryption-pool.ts';
 import { createFanOut, FAN_OUT_JOB } from './fan-out.ts';
-import { createJobRunner, type JobHandler } from './job-runner.ts';
+import { createJobRunner, type JobHandler } from '../queue/job-runner.ts';
 import { createPushSender } from './push-sender.ts';
-import { createPushTransport, type TransportOptions } from './push-transport.ts';
+import { createPushTransport, type TransportOptions } from './transport/push-transport.ts';
 import { createVapidCache } from './vapid-cache.ts';
-import { createWakeSignal } from './wake-signal.ts';
-import { startLoop, type Loop } from './workers.ts';
+import { createWakeSignal } from '../queue/wake-signal.ts';
+import { startLoop, type Loop } from '../queue/loop.ts';
 
 export interface EngineOptions {
   leaseMs: number;

@@ -70,10 +70,10 @@ export function createFanOut(deps: {
       const now = clock();
       done += rows.length;
       const nextPayload: FanOutPayload = { ...payload, cursor: next };
-      const cancelled = await store.db.kysely.transaction().execute(async (trx) => {
+      const cancelled = await store.transaction(async (tx) => {
         // A cancel committed since the last page: write nothing more (see notifications.cancel).
-        if (await store.notifications.isCancelled(notification.id, trx)) return true;
-        await store.deliveries.insertMany(
+        if (await tx.notifications.isCancelled(notification.id)) return true;
+        await tx.deliveries.insertMany(
           rows.map((subscriber) => ({
             id: newId('dlv'),
             notificationId: notification.id,
@@ -89,9 +89,8 @@ export function createFanOut(deps: {
             expiresAt: notification.expiresAt,
             cappingIgnored: notification.ignoreCapping,
           })),
-          trx,
         );
-        await store.jobs.checkpoint(
+        await tx.jobs.checkpoint(
           job.id,
           {
             done,
@@ -100,7 +99,6 @@ export function createFanOut(deps: {
             leaseUntil: now + deps.leaseMs,
           },
           now,
-          trx,
         );
         return false;
       });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PushAnswer } from '../domain/push-response.ts';
 import type { EncryptionPool } from './encryption-pool.ts';
 import { createPushSender, type PushMessage } from './push-sender.ts';
-import type { PushTransport } from './push-transport.ts';
+import type { PushTransport } from './transport/push-transport.ts';
 import type { VapidCache } from './vapid-cache.ts';
 
 const now = 1_000_000;

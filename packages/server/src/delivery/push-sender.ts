@@ -1,8 +1,8 @@
 import type { PushAnswer } from '../domain/push-response.ts';
-import type { Urgency } from '../storage/notifications.ts';
+import type { Urgency } from '../domain/content.ts';
 import type { EncryptionPool } from './encryption-pool.ts';
-import { createLimiter, type Limiter } from './limiter.ts';
-import type { PushTransport } from './push-transport.ts';
+import { createLimiter, type Limiter } from '../queue/limiter.ts';
+import type { PushTransport } from './transport/push-transport.ts';
 import type { VapidCache, VapidKeys } from './vapid-cache.ts';
 
 export interface PushMessage {

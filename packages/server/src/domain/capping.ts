@@ -1,4 +1,8 @@
-import type { Capping } from '../storage/sites.ts';
+/** A site's or campaign's caps: at most this many pushes to one subscriber per rolling window. */
+export interface Capping {
+  perHour?: number;
+  perDay?: number;
+}
 
 /** Rolling windows of the caps (API.md "Capping"). */
 export const HOUR_MS = 3_600_000;

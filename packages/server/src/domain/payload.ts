@@ -1,7 +1,6 @@
 import type { DeclarativePushPayload } from '../wire.ts';
+import type { CampaignMessage, NotificationContent } from './content.ts';
 import { everyLanguage } from './translate.ts';
-import type { CampaignMessage } from '../storage/campaigns.ts';
-import type { NotificationContent } from '../storage/notifications.ts';
 
 /**
  * RFC 8291 §4: a push message is at most 4096 bytes; the aes128gcm header (86 bytes with a

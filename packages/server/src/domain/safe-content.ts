@@ -1,4 +1,4 @@
-import type { NotificationContent } from '../storage/notifications.ts';
+import type { NotificationContent } from './content.ts';
 import type { NotificationAction } from '../wire.ts';
 import { hasPlaceholder, render, type TemplateData } from './template.ts';
 

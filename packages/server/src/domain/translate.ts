@@ -1,4 +1,4 @@
-import type { NotificationContent } from '../storage/notifications.ts';
+import type { NotificationContent } from './content.ts';
 
 /**
  * The message in the subscriber's language: the translation whose tag matches their stored

@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
 import { FAN_OUT_JOB, type FanOutPayload } from '../delivery/fan-out.ts';
 import { newId } from '../storage/ids.ts';
 import type { Notification } from '../storage/notifications.ts';
-import type { Database } from '../storage/schema.ts';
-import type { Store } from '../storage/store.ts';
+import type { DbTransaction, Store } from '../storage/store.ts';
 
 export type NewNotification = Omit<
   Notification,
@@ -14,14 +12,17 @@ export type NewNotification = Omit<
 };
 
 /**
- * Stores a notification and its fan-out job in the caller's transaction: once this
+ * Stores a notification and its fan-out job in the caller's transaction (`tx`): once this
  * commits, the send will happen (at `sendAt`), whatever crashes after.
+ *
+ * @example await store.transaction((tx) => createNotification(tx, input, now));
  */
 export async function createNotification(
-  store: Store,
+  tx: Store,
   input: NewNotification,
   now: number,
-  trx: Kysely<Database>,
+  /** @deprecated a raw transaction, for http/ routes not yet on `store.transaction`. */
+  trx?: DbTransaction,
 ): Promise<{ notificationId: string; jobId: string }> {
   const notification: Notification = {
     ...input,
@@ -31,9 +32,9 @@ export async function createNotification(
     createdAt: now,
     expiresAt: input.sendAt + input.ttl * 1000,
   };
-  await store.notifications.insert(notification, trx);
+  await tx.notifications.insert(notification, trx);
   const payload: FanOutPayload = { notificationId: notification.id, cursor: null };
-  await store.jobs.enqueue(
+  await tx.jobs.enqueue(
     {
       id: notification.jobId,
       workspaceId: input.workspaceId,

@@ -5,6 +5,8 @@ import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import { ruleSql } from './rule-sql.ts';
 import type { AudienceTable, Database, MemberType } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
 export interface Audience {
   id: string;
@@ -194,15 +196,13 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       return row && toAudience(row);
     },
 
-    async list(workspaceId: string, page: { limit: number; cursor?: string }) {
+    async list(workspaceId: string, page: PageRequest): Promise<Page<Audience>> {
       let q = db.selectFrom('audiences').selectAll().where('workspace_id', '=', workspaceId);
       if (page.cursor) q = q.where('id', '>', page.cursor);
-      const rows = await q
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute();
-      const data = rows.slice(0, page.limit).map(toAudience);
-      return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+      return cursorPage(q.orderBy('id'), page, {
+        cursorOf: (row) => row.id,
+        map: (rows) => rows.map(toAudience),
+      });
     },
 
     async update(
@@ -227,7 +227,7 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
     },
 
     async delete(workspaceId: string, id: string): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('audience_members').where('audience_id', '=', id).execute();
         await trx
           .deleteFrom('audiences')
@@ -351,35 +351,38 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
      * kept even before they have a subscriber); rule audiences list the users and bare
      * subscribers who satisfy the rule (see `memberSet`).
      */
-    async members(audience: Audience, page: { limit: number; cursor?: string }, now: number) {
+    async members(audience: Audience, page: PageRequest, now: number) {
       const cursor = page.cursor ?? '';
-      let rows: Array<{ member_key: string }>;
+      const toMember = (key: string) => {
+        const [type, ...rest] = key.split(':');
+        const id = rest.join(':');
+        return type === 'user' ? { externalId: id } : { subscriberId: id };
+      };
+      const how = {
+        cursorOf: (row: { member_key: string }) => row.member_key,
+        map: (rows: Array<{ member_key: string }>) => rows.map((r) => toMember(r.member_key)),
+      };
       if (audience.rule === null) {
-        rows = await db
+        const query = db
           .selectFrom('audience_members')
           .select(sql<string>`member_type || ':' || member_id`.as('member_key'))
           .where('audience_id', '=', audience.id)
           .where(sql<SqlBool>`member_type || ':' || member_id > ${cursor}`)
-          .orderBy('member_key')
-          .limit(page.limit + 1)
-          .execute();
-      } else {
-        const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
-        rows = (
-          await sql<{ member_key: string }>`
-            SELECT member_key FROM (${memberSet(audience.workspaceId, predicate!)}) m
-            WHERE member_key > ${cursor} ORDER BY member_key LIMIT ${page.limit + 1}`.execute(db)
-        ).rows;
+          .orderBy('member_key');
+        return cursorPage(query, page, how);
       }
-      const data = rows.slice(0, page.limit).map((r) => {
-        const [type, ...rest] = r.member_key.split(':');
-        const id = rest.join(':');
-        return type === 'user' ? { externalId: id } : { subscriberId: id };
-      });
-      return {
-        data,
-        nextCursor: rows.length > page.limit ? (rows[page.limit - 1]?.member_key ?? null) : null,
+      const [predicate] = await this.predicates(audience.workspaceId, [audience.id], now);
+      const query = {
+        limit: (n: number) => ({
+          execute: async () =>
+            (
+              await sql<{ member_key: string }>`
+                SELECT member_key FROM (${memberSet(audience.workspaceId, predicate!)}) m
+                WHERE member_key > ${cursor} ORDER BY member_key LIMIT ${n}`.execute(db)
+            ).rows,
+        }),
       };
+      return cursorPage(query, page, how);
     },
 
     /**

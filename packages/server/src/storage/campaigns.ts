@@ -1,15 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { MessageTranslations, PushPayload } from '../wire.ts';
-import type { Capping } from './sites.ts';
+import type { Capping } from '../domain/capping.ts';
+import type { CampaignMessage } from '../domain/content.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { CampaignTable, Database } from './schema.ts';
+import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
-/** A campaign's message: what a push shows (the wire payload's fields) plus its id. */
-export type CampaignMessage = Omit<PushPayload, 'deliveryId' | 'data' | 'renotify'> & {
-  id: string;
-  translations?: MessageTranslations;
-};
+// Domain types, re-exported for the modules that found them here.
+export type { CampaignMessage };
 
 export interface Campaign {
   id: string;
@@ -118,18 +116,13 @@ export function createCampaignStore(db: Kysely<Database>) {
       return rows.map(toCampaign);
     },
 
-    async list(
-      workspaceId: string,
-      page: { limit: number; cursor?: string },
-    ): Promise<{ data: Campaign[]; nextCursor: string | null }> {
+    async list(workspaceId: string, page: PageRequest): Promise<Page<Campaign>> {
       let query = db.selectFrom('campaigns').selectAll().where('workspace_id', '=', workspaceId);
       if (page.cursor) query = query.where('id', '>', page.cursor);
-      const rows = await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute();
-      const data = rows.slice(0, page.limit).map(toCampaign);
-      return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+      return cursorPage(query.orderBy('id'), page, {
+        cursorOf: (row) => row.id,
+        map: (rows) => rows.map(toCampaign),
+      });
     },
 
     async update(

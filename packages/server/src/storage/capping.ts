@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { DAY_MS, HOUR_MS, type CapLimits } from '../domain/capping.ts';
 import type { DialectName } from './database.ts';
 import type { Database } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 /** One push about to be sent for the first time. */
 export interface SlotRequest {
@@ -43,7 +44,7 @@ export function createCappingStore(db: Kysely<Database>, dialect: DialectName) {
     async reserve(requests: readonly SlotRequest[], now: number): Promise<Set<string>> {
       const granted = new Set<string>();
       if (requests.length === 0) return granted;
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const reclaimed = requests.filter((r) => r.reclaimed).map((r) => r.deliveryId);
         for (let i = 0; i < reclaimed.length; i += CHUNK) {
           const held = await trx

@@ -1,5 +1,12 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+} from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -87,11 +94,46 @@ async function openPostgres(url: string): Promise<Db> {
   return { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() };
 }
 
+/**
+ * Kysely's Migrator asks whether its tables exist by listing every table of every schema,
+ * calling `has_schema_privilege(nspname, …)` on each: when another process drops a schema in
+ * the middle of that query (tests running in parallel, each in its own schema), PostgreSQL
+ * fails it with "schema … does not exist". The migrator only needs our schema's tables, so
+ * it gets an introspector that looks at that schema alone. Everything else is Kysely's own.
+ */
+function withSchemaIntrospection(kysely: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ${schema}`.execute(
+        kysely,
+      );
+      return rows;
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string }>`
+        SELECT tablename AS name FROM pg_catalog.pg_tables WHERE schemaname = ${schema}`.execute(
+        kysely,
+      );
+      return rows.map((r) => ({ name: r.name, schema, isView: false, columns: [] }));
+    },
+    getMetadata: () => kysely.introspection.getMetadata(),
+  };
+  return new Proxy(kysely, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property);
+      // Kysely's methods use private fields: they must run on the real instance.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 async function migrate(kysely: Kysely<Database>, schema: string | undefined): Promise<void> {
   // Naming the schema matters: without it Kysely looks for its migration table in every
   // schema of the database and may find another schema's.
   const migrator = new Migrator({
-    db: kysely,
+    db: schema ? withSchemaIntrospection(kysely, schema) : kysely,
     provider: migrationProvider,
     ...(schema && { migrationTableSchema: schema }),
   });

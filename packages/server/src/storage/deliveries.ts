@@ -2,6 +2,8 @@ import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import { claimable } from './lease-claim.ts';
 
 export type DeliveryRow = Selectable<DeliveryTable>;
 
@@ -101,15 +103,17 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
      * the outcome leaves the lease to expire and the delivery is sent again (at least once).
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      let due = db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('status', '=', 'queued')
-        .where('next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('next_attempt_at')
-        .limit(limit);
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const due = claimable(
+        db
+          .selectFrom('deliveries')
+          .select('id')
+          .where('status', '=', 'queued')
+          .where('next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('next_attempt_at')
+          .limit(limit),
+        dialect,
+      );
       return db
         .updateTable('deliveries')
         .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
@@ -130,7 +134,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     ): Promise<void> {
       if (results.length === 0) return;
       const { updates, increments, goneSubscribers, unreceived } = planRecord(results, now);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         for (const update of updates) {
           for (let i = 0; i < update.ids.length; i += ID_CHUNK) {
             await trx

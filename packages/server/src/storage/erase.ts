@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { ERASED, scrubJsonColumn } from './scrub-json.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * GDPR erasure of one user in one workspace (API.md "Limits and retention": no row anywhere
@@ -20,7 +21,7 @@ export async function eraseUser(
   workspaceId: string,
   externalId: string,
 ): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const subscribers = await trx
       .selectFrom('subscribers')
       .select(['id', 'anonymous_id'])

@@ -1,7 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import { parseWhere } from '../domain/conditions.ts';
 import type { DialectName } from './database.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
+import { whereSql } from './rule-sql.ts';
 import type { Database } from './schema.ts';
 
 export interface NewEvent {
@@ -25,8 +27,32 @@ export interface EventSubject {
   subscriberId: string | null;
 }
 
+/** "Did this user (or bare subscriber) do `event`, matching `where`, since `since`?" (receive times) */
+export interface EventSinceQuery extends EventSubject {
+  workspaceId: string;
+  event: string;
+  where?: Record<string, unknown> | undefined;
+  since: number;
+}
+
 export function createEventStore(db: Kysely<Database>, dialect: DialectName) {
   return {
+    /** True when such an event was recorded (a trigger's `unless` step). */
+    async happenedSince(q: EventSinceQuery): Promise<boolean> {
+      const who = q.externalId
+        ? sql<SqlBool>`e.external_id = ${q.externalId}`
+        : sql<SqlBool>`e.subscriber_id = ${q.subscriberId}`;
+      const where = q.where
+        ? sql<SqlBool>` AND ${whereSql(parseWhere(q.where), sql.ref('e.properties'), dialect)}`
+        : sql``;
+      const result = await sql<{ one: number }>`
+        SELECT 1 AS one FROM events e
+        WHERE e.workspace_id = ${q.workspaceId} AND e.name = ${q.event} AND ${who}
+          AND e.received_at >= ${q.since}${where}
+        LIMIT 1`.execute(db);
+      return result.rows.length > 0;
+    },
+
     /**
      * Records the same event (name, properties, time) for many users or subscribers in one
      * statement whose rows travel as one JSON parameter: an import of 100,000 audience

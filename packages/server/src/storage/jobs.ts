@@ -3,6 +3,7 @@ import type { DialectName } from './database.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, JobStatus, JobTable } from './schema.ts';
+import { claimable } from './lease-claim.ts';
 
 export interface Job<P = unknown> {
   id: string;
@@ -72,19 +73,21 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async claim(now: number, leaseMs: number): Promise<Job | undefined> {
-      let due = db
-        .selectFrom('jobs')
-        .select('id')
-        .where('run_at', '<=', now)
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'queued'),
-            eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(1);
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const due = claimable(
+        db
+          .selectFrom('jobs')
+          .select('id')
+          .where('run_at', '<=', now)
+          .where((eb) =>
+            eb.or([
+              eb('status', '=', 'queued'),
+              eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
+            ]),
+          )
+          .orderBy('run_at')
+          .limit(1),
+        dialect,
+      );
       const row = await db
         .updateTable('jobs')
         .set({

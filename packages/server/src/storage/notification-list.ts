@@ -1,7 +1,7 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { NotificationStatus } from '../domain/notification-status.ts';
-import { toNotification, type Notification } from './notifications.ts';
-import type { Database } from './schema.ts';
+import type { Database, NotificationTable } from './schema.ts';
+import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
 export interface NotificationFilter {
   status?: NotificationStatus | undefined;
@@ -9,7 +9,7 @@ export interface NotificationFilter {
 }
 
 /**
- * A workspace's notifications, newest first (`created_at`, then id), a page at a time. The
+ * A workspace's notification rows, newest first (`created_at`, then id), a page at a time. The
  * cursor is the last row's `<created_at>.<id>`; one that does not parse is a caller's error.
  * The status filter is `notificationStatus` (domain/notification-status.ts) written in SQL
  * over the fan-out job and the queued deliveries.
@@ -20,9 +20,9 @@ export async function listNotifications(
   db: Kysely<Database>,
   workspaceId: string,
   filter: NotificationFilter,
-  page: { limit: number; cursor?: string | undefined },
+  page: PageRequest,
   now: number,
-): Promise<{ data: Notification[]; nextCursor: string | null }> {
+): Promise<Page<Selectable<NotificationTable>>> {
   let query = db
     .selectFrom('notifications as n')
     .leftJoin('jobs as j', (join) =>
@@ -31,8 +31,7 @@ export async function listNotifications(
     .selectAll('n')
     .where('n.workspace_id', '=', workspaceId)
     .orderBy('n.created_at', 'desc')
-    .orderBy('n.id', 'desc')
-    .limit(page.limit + 1);
+    .orderBy('n.id', 'desc');
   if (filter.campaignId) query = query.where('n.campaign_id', '=', filter.campaignId);
   if (page.cursor) {
     const after = parseCursor(page.cursor);
@@ -45,13 +44,10 @@ export async function listNotifications(
     );
   }
   if (filter.status) query = query.where(statusIs(filter.status, now));
-  const rows = await query.execute();
-  const data = rows.slice(0, page.limit).map(toNotification);
-  const last = data.at(-1);
-  return {
-    data,
-    nextCursor: rows.length > page.limit && last ? `${last.createdAt}.${last.id}` : null,
-  };
+  return cursorPage(query, page, {
+    cursorOf: (row) => `${row.created_at}.${row.id}`,
+    map: (rows) => rows,
+  });
 }
 
 /** `<created_at>.<id>` as `listNotifications` hands it out; undefined when it is not one. */

@@ -1,17 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { listNotifications, type NotificationFilter } from './notification-list.ts';
-import type { MessageTranslations, PushPayload } from '../wire.ts';
+import type { NotificationContent, Urgency } from '../domain/content.ts';
 import type { Target } from '../domain/target.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, NotificationTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import type { Page, PageRequest } from './cursor-page.ts';
 
-/** What every delivery of a notification shows; the worker adds the `deliveryId`. */
-/** What a notification shows; `translations` are picked per subscriber and never sent as such. */
-export type NotificationContent = Omit<PushPayload, 'deliveryId'> & {
-  translations?: MessageTranslations;
-};
-
-export type Urgency = 'very-low' | 'low' | 'normal' | 'high';
+// Domain types, re-exported for the modules that found them here.
+export type { NotificationContent, Urgency };
 
 export interface Notification {
   id: string;
@@ -110,7 +107,7 @@ export function createNotificationStore(db: Kysely<Database>) {
      * nothing (`isCancelled`).
      */
     async cancel(workspaceId: string, id: string, now: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const marked = await trx
           .updateTable('notifications')
           .set({ cancelled: 1 })
@@ -135,7 +132,7 @@ export function createNotificationStore(db: Kysely<Database>) {
      * the worker that claims them finds the flag and ends them `cancelled` without a request
      * (delivery-worker.ts), so nothing is sent either way and the fan-out never waits on a lock.
      */
-    async isCancelled(id: string, trx: Kysely<Database>): Promise<boolean> {
+    async isCancelled(id: string, trx: Kysely<Database> = db): Promise<boolean> {
       const row = await trx
         .selectFrom('notifications')
         .select('cancelled')
@@ -145,13 +142,14 @@ export function createNotificationStore(db: Kysely<Database>) {
     },
 
     /** A page of the workspace's notifications, newest first (see notification-list.ts). */
-    list(
+    async list(
       workspaceId: string,
       filter: NotificationFilter,
-      page: { limit: number; cursor?: string | undefined },
+      page: PageRequest,
       now: number,
-    ) {
-      return listNotifications(db, workspaceId, filter, page, now);
+    ): Promise<Page<Notification>> {
+      const rows = await listNotifications(db, workspaceId, filter, page, now);
+      return { ...rows, data: rows.data.map(toNotification) };
     },
 
     /** Which of these notifications are cancelled (a worker asks while its batch is sending). */

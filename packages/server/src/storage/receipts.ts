@@ -3,6 +3,7 @@ import type { ReceiptKind } from '../wire.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database } from './schema.ts';
 import type { DeliveryRow } from './deliveries.ts';
+import { inTransaction } from './transaction.ts';
 
 export function createReceiptStore(db: Kysely<Database>) {
   return {
@@ -30,7 +31,7 @@ export function createReceiptStore(db: Kysely<Database>) {
       receipt: { kind: ReceiptKind; action: string | null; at: number },
       addStats: (increments: StatIncrement[], trx: Kysely<Database>) => Promise<void>,
     ): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const result = await trx
           .insertInto('receipts')
           .values({

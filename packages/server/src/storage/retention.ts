@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { Database } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import { skipLockedSuffix } from './lease-claim.ts';
 
 /** Run statuses that are over: their rows are history only. */
 const ENDED_RUNS = ['done', 'cancelled', 'stopped', 'failed'] as const;
@@ -13,7 +15,7 @@ const ENDED_RUNS = ['done', 'cancelled', 'stopped', 'failed'] as const;
  */
 export function createRetentionStore(db: Kysely<Database>, dialect: DialectName) {
   /** PostgreSQL's FOR UPDATE SKIP LOCKED keeps two pruning workers off each other's rows. */
-  const skipLocked = dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+  const skipLocked = skipLockedSuffix(dialect);
   /** Tables without a single-column key are addressed by their physical row id. */
   const rowId = sql.raw(dialect === 'postgres' ? 'ctid' : 'rowid');
 
@@ -36,7 +38,7 @@ export function createRetentionStore(db: Kysely<Database>, dialect: DialectName)
 
     /** Finished deliveries and their receipts; campaign_stats counters stay as they are. */
     async deliveries(workspaceId: string, before: number, limit: number): Promise<number> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const rows = await sql<{ id: string }>`
           SELECT id FROM deliveries
           WHERE workspace_id = ${workspaceId} AND finished_at < ${before} AND status <> 'queued'

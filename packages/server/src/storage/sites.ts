@@ -1,15 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { PLAIN_BOX, type SecretBox } from '../secrets/secret-box.ts';
+import type { Capping } from '../domain/capping.ts';
 import type { Category, PromptSettings } from '../wire.ts';
 import { newId } from './ids.ts';
 import { newIdentitySecret } from './migrations/0005_identity.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, SiteTable } from './schema.ts';
 
-export interface Capping {
-  perHour?: number;
-  perDay?: number;
-}
+// A domain type, re-exported for the modules that found it here.
+export type { Capping };
 
 export interface Site {
   id: string;

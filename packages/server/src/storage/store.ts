@@ -2,9 +2,12 @@ import { createAudienceStore } from './audiences.ts';
 import { createCampaignStore } from './campaigns.ts';
 import { createCappingStore } from './capping.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import type { Db } from './database.ts';
+import type { Kysely } from 'kysely';
+import type { Db, DialectName } from './database.ts';
+import type { Database } from './schema.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createEventStore } from './events.ts';
+import { createEvergreenStore } from './evergreen.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
@@ -20,35 +23,46 @@ import { createWorkspaceStore } from './workspaces.ts';
 
 /**
  * Every repository over one database. The rest of the server sees only this object, never
- * SQL. `store.db.kysely` is there for transactions that span repositories.
+ * SQL: work that must commit together runs in `store.transaction(tx => …)`, where `tx` is this
+ * same store bound to one transaction.
  *
  * `secrets` seals site secrets at rest; the server always passes one (see
  * secrets/open-secrets.ts). Without it (tools that only seed data) they are written plain,
  * and the server seals them on its next start.
+ *
+ * @example
+ * const store = createStore(await openDatabase(url), { secrets });
+ * await store.transaction(async (tx) => {
+ *   await tx.notifications.insert(notification);
+ *   await tx.jobs.enqueue(job);
+ * });
  */
 export function createStore(db: Db, opts: { secrets?: SecretBox } = {}): Store {
+  return storeOn(db.kysely, db, opts);
+}
+
+function storeOn(kysely: Kysely<Database>, db: Db, opts: { secrets?: SecretBox }): Store {
   const store: Store = {
-    ...createRepositories(db, opts),
-    /**
-     * Runs `fn` with every repository bound to one transaction (or to this store's own, when
-     * it already is one): what `fn` writes commits together or not at all.
-     *
-     * @example await store.transaction(async (tx) => { await tx.events.insert(rows, now); });
-     */
-    transaction: (fn) =>
-      db.kysely.isTransaction
-        ? fn(store)
-        : db.kysely.transaction().execute((trx) => fn(createStore({ ...db, kysely: trx }, opts))),
+    ...repositories(kysely, db.dialect, opts),
+    // Inside a transaction `db.kysely` is the transaction, so nothing escapes it by accident.
+    db: kysely === db.kysely ? db : { ...db, kysely },
+    transaction(fn) {
+      // Kysely has no nested transactions: an inner `transaction` joins the outer one.
+      if (kysely.isTransaction) return fn(store);
+      return kysely.transaction().execute((trx) => fn(storeOn(trx, db, opts)));
+    },
   };
   return store;
 }
 
-function createRepositories(db: Db, opts: { secrets?: SecretBox }) {
-  const { kysely, dialect } = db;
+function repositories(
+  kysely: Kysely<Database>,
+  dialect: DialectName,
+  opts: { secrets?: SecretBox },
+) {
   const audiences = createAudienceStore(kysely, dialect);
   return {
     audiences,
-    db,
     workspaces: createWorkspaceStore(kysely),
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
@@ -62,12 +76,25 @@ function createRepositories(db: Db, opts: { secrets?: SecretBox }) {
     jobs: createJobStore(kysely, dialect),
     idempotency: createIdempotencyStore(kysely),
     targeting: createTargeting(kysely, audiences),
+    evergreen: createEvergreenStore(kysely, audiences),
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
   };
 }
 
-export type Store = ReturnType<typeof createRepositories> & {
+/**
+ * A Kysely transaction, for callers in http/ that still open their own; everything else uses
+ * `store.transaction`. (Goes when http/ holds no SQL.)
+ */
+export type DbTransaction = Kysely<Database>;
+
+export interface Store extends ReturnType<typeof repositories> {
+  /** The open database; outside `storage/` only for its `dialect` and `close()`. */
+  db: Db;
+  /**
+   * Runs `fn` in one transaction and returns its result; `tx` has this store's shape, bound
+   * to the transaction. A throw rolls everything back. Called on a `tx`, it joins it.
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
-};
+}

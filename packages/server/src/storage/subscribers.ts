@@ -3,6 +3,8 @@ import type { PushSubscriptionWire } from '../wire.ts';
 import { newId } from './ids.ts';
 import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
 export interface Subscriber {
   id: string;
@@ -85,7 +87,7 @@ export function createSubscriberStore(db: Kysely<Database>) {
      * Fields left out of the input keep their stored values.
      */
     async upsert(input: SubscriptionInput, now: number): Promise<{ id: string; created: boolean }> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const lookupEndpoint = input.oldEndpoint ?? input.subscription.endpoint;
         let existing = await trx
           .selectFrom('subscribers')
@@ -161,10 +163,22 @@ export function createSubscriberStore(db: Kysely<Database>) {
 
     async deleteIds(ids: readonly string[]): Promise<void> {
       if (ids.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
         await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
       });
+    },
+
+    /** Which of these ids are subscribers of the workspace. */
+    async knownIds(workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('subscribers')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      return new Set(rows.map((r) => r.id));
     },
 
     async get(workspaceId: string, id: string): Promise<Subscriber | undefined> {
@@ -198,8 +212,8 @@ export function createSubscriberStore(db: Kysely<Database>) {
     async list(
       workspaceId: string,
       filter: SubscriberFilter,
-      page: { limit: number; cursor?: string },
-    ): Promise<{ data: Subscriber[]; nextCursor: string | null }> {
+      page: PageRequest,
+    ): Promise<Page<Subscriber>> {
       let query = db
         .selectFrom('subscribers')
         .selectAll('subscribers')
@@ -209,13 +223,10 @@ export function createSubscriberStore(db: Kysely<Database>) {
       if (filter.category) query = query.where(inCategories([filter.category]));
       if (filter.inAudience) query = query.where(filter.inAudience);
       if (page.cursor) query = query.where('subscribers.id', '>', page.cursor);
-      const rows = await query
-        .orderBy('subscribers.id')
-        .limit(page.limit + 1)
-        .execute();
-      const more = rows.length > page.limit;
-      const data = await withCategories(rows.slice(0, page.limit));
-      return { data, nextCursor: more ? (data.at(-1)?.id ?? null) : null };
+      return cursorPage(query.orderBy('subscribers.id'), page, {
+        cursorOf: (row) => row.id,
+        map: withCategories,
+      });
     },
 
     /** ID sync from a server (Segment identify): every subscriber of the workspace with this anonymous id. */

@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 /**
- * Runs `fn` in a transaction, or in the caller's when `db` already is one: Kysely cannot
- * nest transactions, and a repository method called from a group commit (see
- * ingestion/group-commit.ts) must join it rather than open its own.
+ * Runs `fn` in a transaction on `db` — or in `db`'s own, when `db` already is one: Kysely
+ * cannot nest transactions, and a repository built for `store.transaction`'s `tx` must still
+ * be able to group its statements.
  *
- * @example await inTransaction(db, async (trx) => { await trx.insertInto('users')...; });
+ * @example await inTransaction(db, async (trx) => { await trx.deleteFrom('x').execute(); });
  */
 export function inTransaction<T>(
   db: Kysely<Database>,

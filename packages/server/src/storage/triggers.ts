@@ -4,6 +4,8 @@ import type { DialectName } from './database.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, RunStatus, TriggerRunTable, TriggerTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
+import { claimable } from './lease-claim.ts';
 
 export interface Reentry {
   once?: boolean;
@@ -157,7 +159,7 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async delete(workspaceId: string, id: string): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .updateTable('trigger_runs')
           .set({ status: 'stopped' })
@@ -259,15 +261,17 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
      * every time is still given up after a few claims.
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<TriggerRun[]> {
-      let due = db
-        .selectFrom('trigger_runs')
-        .select('id')
-        .where('status', '=', 'waiting')
-        .where('wake_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('wake_at')
-        .limit(limit);
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const due = claimable(
+        db
+          .selectFrom('trigger_runs')
+          .select('id')
+          .where('status', '=', 'waiting')
+          .where('wake_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('wake_at')
+          .limit(limit),
+        dialect,
+      );
       return db
         .updateTable('trigger_runs')
         .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })

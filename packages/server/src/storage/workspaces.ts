@@ -3,6 +3,7 @@ import { retentionOf, type Retention } from '../domain/retention.ts';
 import { hashSecret, newId, newSecret } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 export interface Workspace {
   id: string;
@@ -16,7 +17,7 @@ export function createWorkspaceStore(db: Kysely<Database>) {
     async create(name: string, now: number): Promise<{ workspace: Workspace; apiKey: string }> {
       const workspace = { id: newId('ws'), name, createdAt: now };
       const apiKey = newSecret('bk');
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .insertInto('workspaces')
           .values({ id: workspace.id, name, created_at: now })

@@ -1,5 +1,3 @@
-import { sql, type SqlBool } from 'kysely';
-import { parseWhere } from '../domain/conditions.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { resolveContent } from '../domain/payload.ts';
 import { isTemplated } from '../domain/safe-content.ts';
@@ -7,7 +5,6 @@ import { AUDIENCE_ENTERED, AUDIENCE_EXITED, type Step } from '../domain/trigger.
 import { recordEvents } from '../ingestion/record-events.ts';
 import { createNotification } from '../notifications/create-notification.ts';
 import { fromJson } from '../storage/json.ts';
-import { whereSql } from '../storage/rule-sql.ts';
 import type { Store } from '../storage/store.ts';
 import type { Trigger, TriggerRun } from '../storage/triggers.ts';
 import { startRuns } from './start-runs.ts';
@@ -26,22 +23,18 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
    * Did the run's user (or subscriber) do `event` since the run started? Both sides are the
    * server's receive times: a client's clock can be behind, and its event still counts.
    */
-  async function happenedSince(
+  function happenedSince(
     run: TriggerRun,
     unless: { event: string; where?: Record<string, unknown> },
   ) {
-    const who = run.external_id
-      ? sql<SqlBool>`e.external_id = ${run.external_id}`
-      : sql<SqlBool>`e.subscriber_id = ${run.subscriber_id}`;
-    const where = unless.where
-      ? sql<SqlBool>` AND ${whereSql(parseWhere(unless.where), sql.ref('e.properties'), store.db.dialect)}`
-      : sql``;
-    const result = await sql<{ one: number }>`
-      SELECT 1 AS one FROM events e
-      WHERE e.workspace_id = ${run.workspace_id} AND e.name = ${unless.event} AND ${who}
-        AND e.received_at >= ${run.started_at}${where}
-      LIMIT 1`.execute(store.db.kysely);
-    return result.rows.length > 0;
+    return store.events.happenedSince({
+      workspaceId: run.workspace_id,
+      externalId: run.external_id,
+      subscriberId: run.subscriber_id,
+      event: unless.event,
+      where: unless.where,
+      since: run.started_at,
+    });
   }
 
   async function send(
@@ -60,14 +53,14 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
     const id = `ntf_${run.id}_${stepIndex}`;
     // Read before the transaction: SQLite has one connection, which the transaction holds.
     const fresh = campaign && message && !(await store.notifications.exists(id));
-    await store.db.kysely.transaction().execute(async (trx) => {
+    await store.transaction(async (tx) => {
       if (fresh) {
         // Stored unrendered, with the event's properties only when a placeholder needs them:
         // each delivery renders it for its recipient and site and is checked for safe URLs and
         // size (delivery/render-for-delivery.ts), and feeds `sent` / `capped` to this trigger.
         const content = resolveContent(message, step.override);
         await createNotification(
-          store,
+          tx,
           {
             id,
             workspaceId: run.workspace_id,
@@ -88,14 +81,12 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
               : null,
           },
           now,
-          trx,
         );
       }
-      await store.triggers.advance(
+      await tx.triggers.advance(
         run.id,
         { step: stepIndex + 1, status: 'waiting', wakeAt: now },
         now,
-        trx,
       );
     });
     deps.wake();
@@ -114,18 +105,17 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
       ? { type: 'user' as const, id: run.external_id }
       : { type: 'subscriber' as const, id: run.subscriber_id ?? '' };
     let changed = 0;
-    await store.db.kysely.transaction().execute(async (trx) => {
+    await store.transaction(async (tx) => {
       if (audience && audience.rule === null) {
         changed =
           direction === 'add'
-            ? await store.audiences.addMembers(audience, [member], now, trx)
-            : await store.audiences.removeMembers(audience, [member], trx);
+            ? await tx.audiences.addMembers(audience, [member], now)
+            : await tx.audiences.removeMembers(audience, [member]);
       }
-      await store.triggers.advance(
+      await tx.triggers.advance(
         run.id,
         { step: stepIndex + 1, status: 'waiting', wakeAt: now },
         now,
-        trx,
       );
     });
     if (!audience || changed === 0) return;
@@ -170,14 +160,13 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
       }
       if ('unless' in step) {
         if (await happenedSince(run, step.unless)) {
-          await store.db.kysely.transaction().execute(async (trx) => {
-            await store.triggers.advance(
+          await store.transaction(async (tx) => {
+            await tx.triggers.advance(
               run.id,
               { step: index, status: 'cancelled', wakeAt: clock() },
               clock(),
-              trx,
             );
-            await store.triggers.bump(trigger.id, 'cancelled', 1, trx);
+            await tx.triggers.bump(trigger.id, 'cancelled', 1);
           });
           return;
         }
@@ -190,14 +179,13 @@ export function createStepRunner(deps: { store: Store; clock: () => number; wake
       }
       index++;
     }
-    await store.db.kysely.transaction().execute(async (trx) => {
-      await store.triggers.advance(
+    await store.transaction(async (tx) => {
+      await tx.triggers.advance(
         run.id,
         { step: steps.length, status: 'done', wakeAt: clock() },
         clock(),
-        trx,
       );
-      await store.triggers.bump(trigger.id, 'completed', 1, trx);
+      await tx.triggers.bump(trigger.id, 'completed', 1);
     });
   };
 }

@@ -1,9 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import webpush from 'web-push';
 import { z } from 'zod';
 import { completePrompt } from '../../domain/site-defaults.ts';
+import { createSite as createSiteFor } from '../../sites/create-site.ts';
 import { PREVIOUS_SECRET_GRACE_MS } from '../../domain/user-hash.ts';
-import { DEFAULT_VAPID_SUBJECT } from '../../domain/vapid-subject.ts';
 import type { AppDeps } from '../context.ts';
 import {
   apiKeySecurity,
@@ -23,8 +22,6 @@ import {
   SUBSCRIPTION_IMPORT_JOB,
   type ImportJobPayload,
 } from '../../sites/import-subscriptions.ts';
-
-export { DEFAULT_VAPID_SUBJECT };
 
 const identitySecret = z.string().describe('Signs `userHash`; shown only here');
 const tags = ['Sites'];
@@ -133,23 +130,9 @@ export function siteRoutes({ store, clock, wake }: AppDeps) {
   const app = createRouter();
 
   handle(app, createSite, async (c, { body: input }) => {
-    const keys =
-      input.vapidPublicKey && input.vapidPrivateKey
-        ? { publicKey: input.vapidPublicKey, privateKey: input.vapidPrivateKey }
-        : webpush.generateVAPIDKeys();
-    const site = await store.sites.create(
-      {
-        workspaceId: c.get('workspace').id,
-        name: input.name,
-        origins: input.origins,
-        categories: input.categories,
-        prompt: completePrompt(input.prompt),
-        capping: input.capping,
-        vapidSubject: input.vapidSubject ?? DEFAULT_VAPID_SUBJECT,
-        vapidPublicKey: keys.publicKey,
-        vapidPrivateKey: keys.privateKey,
-        identityVerification: input.identityVerification,
-      },
+    const site = await createSiteFor(
+      store,
+      { ...input, workspaceId: c.get('workspace').id },
       clock(),
     );
     // The only time, with rotation, that the identity secret leaves the server.

@@ -1,28 +1,9 @@
-import type { PushAnswer } from '../domain/push-response.ts';
+import type { PushAnswer } from '../../domain/push-response.ts';
 import { createH2Sessions, NOT_H2 } from './h2-sessions.ts';
 import { createHttp1Transport } from './http1-transport.ts';
+import type { PushRequest, PushTransport, TransportOptions } from './types.ts';
 
-export interface PushRequest {
-  endpoint: string;
-  /** Lower-case names: HTTP/2 requires them (RFC 9113 §8.2.1), HTTP/1.1 does not mind. */
-  headers: Record<string, string | number>;
-  body: Buffer | null;
-}
-
-export interface PushTransport {
-  send(request: PushRequest): Promise<PushAnswer>;
-  close(): void;
-}
-
-export interface TransportOptions {
-  /** Extra CA certificates to trust (a local HTTPS push service in tests and demos). */
-  ca?: string | Buffer;
-  /** HTTP/1.1 connections per push-service origin (HTTP/2 uses one). */
-  maxSocketsPerOrigin?: number;
-  timeoutMs?: number;
-  /** An HTTP/2 session with nothing to do for this long is closed. */
-  idleMs?: number;
-}
+export type { PushRequest, PushTransport, TransportOptions } from './types.ts';
 
 /**
  * Sends push requests: HTTP/2 to `https:` push services (one session, many streams), and

@@ -1,8 +1,8 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import type { PushAnswer } from '../domain/push-response.ts';
-import type { PushRequest } from './push-transport.ts';
+import type { PushAnswer } from '../../domain/push-response.ts';
+import type { PushRequest } from './types.ts';
 
 /** The origin's TLS handshake picked HTTP/1.1 (ALPN, RFC 7301): send it over keep-alive. */
 export const NOT_H2 = Symbol('not h2');

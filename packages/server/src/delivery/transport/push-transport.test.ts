@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSelfSignedCertificate,
   type SelfSignedCertificate,
-} from '../../../../test/support/push-service/tls-cert.ts';
+} from '../../../../../test/support/push-service/tls-cert.ts';
 import { createPushTransport } from './push-transport.ts';
 
 const request = (origin: string) => ({

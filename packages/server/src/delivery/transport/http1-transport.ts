@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { PushAnswer } from '../domain/push-response.ts';
-import type { PushRequest } from './push-transport.ts';
+import type { PushAnswer } from '../../domain/push-response.ts';
+import type { PushRequest } from './types.ts';
 
 /** Push services answer with a short text at most; more is not worth keeping. */
 const MAX_ANSWER_BYTES = 4096;

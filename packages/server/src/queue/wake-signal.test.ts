@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createWakeSignal } from './wake-signal.ts';
-import { startLoop } from './workers.ts';
+import { startLoop } from './loop.ts';
 
 describe('wake signal', () => {
   it('keeps a wake that came while nobody waited, so the next wait returns at once', async () => {
