@@ -12,6 +12,11 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     scheme: 'bearer',
     description: 'An API key (`Authorization: Bearer bk_…`)',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: '`BECKON_METRICS_TOKEN`, for `GET /metrics` only',
+  });
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'Beckon', version: '1', description: 'Self-hosted web push: see API.md' },

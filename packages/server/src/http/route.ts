@@ -1,5 +1,5 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from './context.ts';
 import { parseWith, readJson } from './validate.ts';
@@ -41,6 +41,12 @@ export interface RouteInput<R> {
 export interface HandleOptions {
   /** Bytes a body may have (default: `DEFAULT_BODY_LIMIT`); larger ones are a 413 as they stream. */
   maxBytes?: number;
+  /**
+   * Middleware that runs before the input is read, for this route only (the public site
+   * gate: CORS, rate limits and the site itself). A wildcard `use` would also catch the
+   * private routes that share the path prefix.
+   */
+  before?: MiddlewareHandler<AppEnv>[];
 }
 
 /** Registers `route` in the app's document and its handler, called with the validated input. */
@@ -52,9 +58,9 @@ export function handle<R extends RouteConfig>(
 ): void {
   app.openAPIRegistry.registerPath(route);
   const honoPath = route.path.replaceAll(/\{(\w+)\}/g, ':$1');
-  app.on(route.method.toUpperCase(), honoPath, async (c) =>
-    handler(c, await readInput(c, route, options)),
-  );
+  const method = route.method.toUpperCase();
+  for (const middleware of options.before ?? []) app.on(method, honoPath, middleware);
+  app.on(method, honoPath, async (c) => handler(c, await readInput(c, route, options)));
 }
 
 async function readInput<R extends RouteConfig>(

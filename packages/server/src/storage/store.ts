@@ -5,6 +5,7 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createEventStore } from './events.ts';
+import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
@@ -46,6 +47,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
+    health: createHealthStore(kysely),
   };
 }
 
