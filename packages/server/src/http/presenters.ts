@@ -23,6 +23,21 @@ const isoTime = z.iso.datetime();
 /** Something that works now but will hurt (a placeholder VAPID subject, say). */
 export const warningSchema = z.object({ code: z.string(), field: z.string(), message: z.string() });
 
+/** The prompt as stored: every setting filled in (domain/site-defaults.ts `completePrompt`). */
+export const promptSettingsSchema = promptSchema
+  .required()
+  .extend({ colors: promptSchema.shape.colors.unwrap().required() })
+  .meta({ id: 'PromptSettings' });
+
+/** `GET /v1/sites/{siteKey}/config`: what the snippet reads (wire.ts `SiteConfig`). */
+export const siteConfigSchema = z
+  .object({
+    vapidPublicKey: z.string(),
+    prompt: promptSettingsSchema,
+    categories: z.array(categorySchema),
+  })
+  .meta({ id: 'SiteConfig' });
+
 export const siteSchema = z
   .object({
     id: z.string(),
@@ -30,7 +45,7 @@ export const siteSchema = z
     name: z.string(),
     origins: z.array(z.string()),
     categories: z.array(categorySchema),
-    prompt: promptSchema,
+    prompt: promptSettingsSchema,
     capping: cappingSchema,
     vapidSubject: z.string(),
     vapidPublicKey: z.string(),

@@ -47,6 +47,11 @@ export interface HandleOptions {
    * private routes that share the path prefix.
    */
   before?: MiddlewareHandler<AppEnv>[];
+  /**
+   * The handler reads the query itself; the declared query only documents it (pixel.gif:
+   * JSON inside a parameter, and NUL checks before anything is parsed).
+   */
+  ownQuery?: boolean;
 }
 
 /** Registers `route` in the app's document and its handler, called with the validated input. */
@@ -73,7 +78,10 @@ async function readInput<R extends RouteConfig>(
   const jsonSchema = json && 'schema' in json ? json.schema : undefined;
   return {
     params: params ? parseWith(params as z.ZodType, c.req.param(), 'path') : undefined,
-    query: query ? parseWith(query as z.ZodType, c.req.query(), 'query') : undefined,
+    query:
+      query && !options.ownQuery
+        ? parseWith(query as z.ZodType, c.req.query(), 'query')
+        : undefined,
     body: jsonSchema ? await readJson(c, jsonSchema as z.ZodType, options) : undefined,
   } as RouteInput<R>;
 }
