@@ -12,6 +12,11 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     scheme: 'bearer',
     description: 'An API key (`Authorization: Bearer bk_…`)',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'writeKey', {
+    type: 'http',
+    scheme: 'basic',
+    description: "An API key as the user name, no password (Segment's write-key convention)",
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
     type: 'http',
     scheme: 'bearer',

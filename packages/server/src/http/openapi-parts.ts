@@ -8,6 +8,9 @@ import { z } from 'zod';
 /** Routes behind an API key (or, for the dashboard, a session cookie). */
 export const apiKeySecurity = [{ apiKey: [] }];
 
+/** The Segment-style ingestion calls: the key as a Bearer token or as a Basic user name. */
+export const writeKeySecurity: Record<string, string[]>[] = [{ apiKey: [] }, { writeKey: [] }];
+
 /** RFC 9457 problem details, the body of every 4xx and 5xx answer. */
 export const problemSchema = z
   .object({
