@@ -49,27 +49,6 @@ const OPERATIONS: Operation[] = [
     success: 200,
   },
   {
-    method: 'get',
-    path: '/v1/subscribers',
-    summary: 'List subscribers (siteId, externalId, category)',
-    auth: 'apiKey',
-    success: 200,
-  },
-  {
-    method: 'get',
-    path: '/v1/subscribers/{id}',
-    summary: 'Get a subscriber',
-    auth: 'apiKey',
-    success: 200,
-  },
-  {
-    method: 'delete',
-    path: '/v1/subscribers/{id}',
-    summary: 'Delete a subscriber',
-    auth: 'apiKey',
-    success: 204,
-  },
-  {
     method: 'post',
     path: '/v1/campaigns',
     summary: 'Create a campaign',

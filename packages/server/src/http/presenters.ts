@@ -76,7 +76,22 @@ export function siteJson(site: Site): z.input<typeof siteSchema> {
   };
 }
 
-export function subscriberJson(s: Subscriber) {
+export const subscriberSchema = z
+  .object({
+    id: z.string(),
+    siteId: z.string(),
+    endpoint: z.string(),
+    categories: z.array(z.string()),
+    timezone: z.string().nullable(),
+    language: z.string().nullable(),
+    anonymousId: z.string().nullable(),
+    externalId: z.string().nullable(),
+    createdAt: isoTime,
+    lastSeenAt: isoTime,
+  })
+  .meta({ id: 'Subscriber' });
+
+export function subscriberJson(s: Subscriber): z.input<typeof subscriberSchema> {
   return {
     id: s.id,
     siteId: s.siteId,
