@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { vapidSubjectWarnings } from '../domain/vapid-subject.ts';
-import type { Campaign } from '../storage/campaigns.ts';
+import type { Campaign, CampaignMessage, StatCounts } from '../storage/campaigns.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
 import type { Subscriber } from '../storage/subscribers.ts';
@@ -8,6 +8,7 @@ import {
   cappingSchema,
   categorySchema,
   identityVerificationSchema,
+  messageSchema,
   promptSchema,
 } from './schemas.ts';
 
@@ -106,7 +107,46 @@ export function subscriberJson(s: Subscriber): z.input<typeof subscriberSchema> 
   };
 }
 
-export function campaignJson(c: Campaign) {
+/** A stored message: as written, with the id every message gets (API.md). */
+export const campaignMessageSchema = messageSchema
+  .extend({ id: z.string() })
+  .meta({ id: 'CampaignMessage' }) satisfies z.ZodType<CampaignMessage>;
+
+export const campaignSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    messages: z.array(campaignMessageSchema),
+    capping: cappingSchema.nullable().describe("null: the site's caps apply"),
+    evergreen: z
+      .object({ audienceId: z.string(), messageId: z.string() })
+      .nullable()
+      .describe('Each new member of the audience gets this message once'),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Campaign' });
+
+const count = z.number().int();
+/** A campaign's counters (API.md "Campaign"): for the campaign and for each message. */
+export const statCountsSchema = z.object({
+  sent: count,
+  delivered: count,
+  failed: count,
+  capped: count,
+  shown: count,
+  clicked: count,
+  closed: count,
+}) satisfies z.ZodType<StatCounts>;
+
+export const campaignStatsSchema = statCountsSchema
+  .extend({
+    campaignId: z.string(),
+    messages: z.array(statCountsSchema.extend({ messageId: z.string() })),
+  })
+  .meta({ id: 'CampaignStats' });
+
+export function campaignJson(c: Campaign): z.input<typeof campaignSchema> {
   return {
     id: c.id,
     name: c.name,
