@@ -56,28 +56,6 @@ const OPERATIONS: Operation[] = [
     success: 200,
   },
   ...crud('/v1/audiences', 'audience', audienceCreateSchema, audiencePatchSchema),
-  {
-    method: 'put',
-    path: '/v1/users/{externalId}',
-    summary: "Set a user's traits",
-    auth: 'apiKey',
-    body: putUserSchema,
-    success: 200,
-  },
-  {
-    method: 'get',
-    path: '/v1/users/{externalId}',
-    summary: 'A user, its subscribers and audiences',
-    auth: 'apiKey',
-    success: 200,
-  },
-  {
-    method: 'delete',
-    path: '/v1/users/{externalId}',
-    summary: 'Erase a user (GDPR)',
-    auth: 'apiKey',
-    success: 204,
-  },
   ...crud('/v1/triggers', 'trigger', triggerSchema, triggerPatchSchema),
 ];
 

@@ -4,6 +4,7 @@ import { createCappingStore } from './capping.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
+import { eraseUser } from './erase.ts';
 import { createEventStore } from './events.ts';
 import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
@@ -35,7 +36,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     workspaces: createWorkspaceStore(kysely),
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
-    users: createUserStore(kysely),
+    users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
     events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
     notifications: createNotificationStore(kysely),
