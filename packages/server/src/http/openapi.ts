@@ -56,7 +56,6 @@ const OPERATIONS: Operation[] = [
     success: 200,
   },
   ...crud('/v1/audiences', 'audience', audienceCreateSchema, audiencePatchSchema),
-  ...crud('/v1/triggers', 'trigger', triggerSchema, triggerPatchSchema),
 ];
 
 /** The five routes of a resource with create / list / get / patch / delete. */
