@@ -158,7 +158,24 @@ export function campaignJson(c: Campaign): z.input<typeof campaignSchema> {
   };
 }
 
-export function jobJson(job: Job) {
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    progress: z.object({ done: z.number().int(), total: z.number().int() }),
+    result: z
+      .unknown()
+      .optional()
+      .describe("What the job produced, when it has (an import's counts)"),
+    error: z.string().optional(),
+    attempts: z.number().int(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Job' });
+
+export function jobJson(job: Job): z.input<typeof jobSchema> {
   return {
     id: job.id,
     kind: job.kind,
