@@ -45,6 +45,8 @@ export interface PushSubscriptionWire {
 /** `POST /v1/sites/{siteKey}/subscriptions` */
 export interface SubscribeRequest {
   subscription: PushSubscriptionWire;
+  /** The endpoint this one replaces (`pushsubscriptionchange`): its subscriber is updated. */
+  oldEndpoint?: string;
   categories?: CategoryId[];
   anonymousId?: string;
   externalId?: string;
@@ -76,6 +78,8 @@ export type ReceiptKind = 'shown' | 'clicked' | 'closed';
 
 /** `POST /v1/sites/{siteKey}/receipts` — from the service worker. */
 export interface Receipt {
+  /** The worker's id for this receipt, the same on every retry of its post. */
+  id?: string;
   deliveryId: string;
   kind: ReceiptKind;
   action?: string;

@@ -43,7 +43,7 @@ const getConfig = createRoute({
   },
 });
 
-const subscribed = z.object({ subscriberId: z.string() });
+export const subscribedSchema = z.object({ subscriberId: z.string() });
 const subscribe = createRoute({
   method: 'post',
   path: '/{siteKey}/subscriptions',
@@ -51,8 +51,8 @@ const subscribe = createRoute({
   tags,
   request: { params: siteKeyParams, body: jsonBody(subscribeSchema) },
   responses: {
-    201: jsonResponse('A new subscriber', subscribed),
-    200: jsonResponse('The subscriber of this endpoint, updated', subscribed),
+    201: jsonResponse('A new subscriber', subscribedSchema),
+    200: jsonResponse('The subscriber of this endpoint, updated', subscribedSchema),
     ...problemResponses,
   },
 });
