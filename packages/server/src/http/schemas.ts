@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ContentOverride } from '../domain/payload.ts';
 import { isSafeUrl } from '../domain/safe-content.ts';
+import type { Target } from '../domain/target.ts';
 import { hasPlaceholder } from '../domain/template.ts';
 import { AUTH_BYTES, isP256Point, P256DH_BYTES } from '../domain/push-keys.ts';
 import type { Urgency } from '../storage/notifications.ts';
@@ -180,6 +181,7 @@ export const campaignPatchSchema = z.strictObject({
 
 const idList = z.array(z.string().min(1).max(256)).max(10_000);
 
+/** Who a send reaches: selectors combine with AND (API.md); one schema for every send. */
 export const targetSchema = z.strictObject({
   all: z.literal(true).optional(),
   externalIds: idList.optional(),
@@ -190,7 +192,7 @@ export const targetSchema = z.strictObject({
   subscribedBetween: z
     .strictObject({ from: utcTimestamp.optional(), to: utcTimestamp.optional() })
     .optional(),
-});
+}) satisfies z.ZodType<Target>;
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 export const deliveryWindowSchema = z
