@@ -29,8 +29,11 @@ export function docsRoutes() {
       url: '/openapi.json',
       cdn: SCALAR_BUNDLE_PATH,
       pageTitle: 'Beckon API reference',
-      // Its default fonts come from a CDN; the system's fonts need none.
+      // Nothing from elsewhere: its default fonts come from a CDN, its AI agent and developer
+      // toolbar call scalar.com. The browser test refuses every request off this server.
       withDefaultFonts: false,
+      agent: { disabled: true },
+      showDeveloperTools: 'never',
     }),
   );
 
