@@ -70,7 +70,7 @@ export interface UnsubscribeRequest {
 /** `POST /v1/sites/{siteKey}/subscriptions` */
 export interface SubscribeRequest {
   subscription: PushSubscriptionWire;
-  /** The endpoint this one replaces (a lost or changed subscription): updated in place. */
+  /** The endpoint this one replaces (`pushsubscriptionchange`, a lost subscription): updated in place. */
   oldEndpoint?: string;
   categories?: CategoryId[];
   anonymousId?: string;
@@ -104,6 +104,8 @@ export type ReceiptKind = 'shown' | 'clicked' | 'closed';
 
 /** `POST /v1/sites/{siteKey}/receipts` — from the service worker. */
 export interface Receipt {
+  /** The worker's id for this receipt, the same on every retry of its post. */
+  id?: string;
   deliveryId: string;
   kind: ReceiptKind;
   action?: string;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireApiKey } from './auth.ts';
 import { createEventIntake } from '../ingestion/event-intake.ts';
 import type { AppDeps, AppEnv, RouteDeps } from './context.ts';
+import { docsRoutes } from './docs.ts';
 import { apiDocument } from './document.ts';
 import { createMetrics } from './metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
@@ -46,6 +47,7 @@ export function createApp(appDeps: AppDeps) {
     '/',
     metaRoutes(deps, metrics, () => (document ??= apiDocument(app))),
   );
+  app.route('/', docsRoutes());
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
   // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).

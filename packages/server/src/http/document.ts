@@ -1,10 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
-import { legacyOpenApiDocument } from './openapi.ts';
 
 /**
  * The OpenAPI 3.1 document served at /openapi.json, generated from the routes' own
- * declarations (`createRoute`), so it cannot drift from what the server does.
+ * declarations (`createRoute`), so it cannot drift from what the server does
+ * (document.test.ts compares it with `app.routes` both ways).
  */
 export function apiDocument(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -12,18 +12,18 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     scheme: 'bearer',
     description: 'An API key (`Authorization: Bearer bk_…`)',
   });
-  const document = app.getOpenAPI31Document({
+  app.openAPIRegistry.registerComponent('securitySchemes', 'writeKey', {
+    type: 'http',
+    scheme: 'basic',
+    description: "An API key as the user name, no password (Segment's write-key convention)",
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: '`BECKON_METRICS_TOKEN`, for `GET /metrics` only',
+  });
+  return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'Beckon', version: '1', description: 'Self-hosted web push: see API.md' },
   });
-  const paths = (document.paths ??= {}) as Record<string, Record<string, unknown>>;
-  const legacy = legacyOpenApiDocument();
-  for (const [path, operations] of Object.entries(legacy.paths)) {
-    for (const [method, operation] of Object.entries(operations)) {
-      (paths[path] ??= {})[method] ??= operation;
-    }
-  }
-  const schemas = ((document.components ??= {}).schemas ??= {}) as Record<string, unknown>;
-  schemas['Problem'] ??= legacy.components.schemas.Problem;
-  return document;
 }

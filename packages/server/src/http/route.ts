@@ -1,5 +1,5 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from './context.ts';
 import { parseWith, readJson } from './validate.ts';
@@ -43,6 +43,17 @@ export interface HandleOptions {
   maxBytes?: number;
   /** The handler reads the body itself (a file upload, NDJSON); its schema only documents it. */
   rawBody?: boolean;
+  /**
+   * Middleware that runs before the input is read, for this route only (the public site
+   * gate: CORS, rate limits and the site itself). A wildcard `use` would also catch the
+   * private routes that share the path prefix.
+   */
+  before?: MiddlewareHandler<AppEnv>[];
+  /**
+   * The handler reads the query itself; the declared query only documents it (pixel.gif:
+   * JSON inside a parameter, and NUL checks before anything is parsed).
+   */
+  ownQuery?: boolean;
 }
 
 /** Registers `route` in the app's document and its handler, called with the validated input. */
@@ -54,9 +65,9 @@ export function handle<R extends RouteConfig>(
 ): void {
   app.openAPIRegistry.registerPath(route);
   const honoPath = route.path.replaceAll(/\{(\w+)\}/g, ':$1');
-  app.on(route.method.toUpperCase(), honoPath, async (c) =>
-    handler(c, await readInput(c, route, options)),
-  );
+  const method = route.method.toUpperCase();
+  for (const middleware of options.before ?? []) app.on(method, honoPath, middleware);
+  app.on(method, honoPath, async (c) => handler(c, await readInput(c, route, options)));
 }
 
 async function readInput<R extends RouteConfig>(
@@ -69,7 +80,10 @@ async function readInput<R extends RouteConfig>(
   const jsonSchema = json && 'schema' in json ? json.schema : undefined;
   return {
     params: params ? parseWith(params as z.ZodType, c.req.param(), 'path') : undefined,
-    query: query ? parseWith(query as z.ZodType, c.req.query(), 'query') : undefined,
+    query:
+      query && !options.ownQuery
+        ? parseWith(query as z.ZodType, c.req.query(), 'query')
+        : undefined,
     body:
       jsonSchema && !options.rawBody
         ? await readJson(c, jsonSchema as z.ZodType, options)

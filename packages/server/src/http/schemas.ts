@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import type { ContentOverride } from '../domain/payload.ts';
 import { isVapidKeyPair } from '../domain/vapid-keys.ts';
 import { isSafeUrl } from '../domain/safe-content.ts';
+import type { Target } from '../domain/target.ts';
 import { hasPlaceholder } from '../domain/template.ts';
 import { AUTH_BYTES, isP256Point, P256DH_BYTES } from '../domain/push-keys.ts';
+import type { Urgency } from '../storage/notifications.ts';
 
 /**
  * The zod schemas of the public contract (../shared/API.md). They validate at the edge and
@@ -236,6 +239,7 @@ export const campaignPatchSchema = z.strictObject({
 
 const idList = z.array(z.string().min(1).max(256)).max(10_000);
 
+/** Who a send reaches: selectors combine with AND (API.md); one schema for every send. */
 export const targetSchema = z.strictObject({
   all: z.literal(true).optional(),
   externalIds: idList.optional(),
@@ -246,33 +250,42 @@ export const targetSchema = z.strictObject({
   subscribedBetween: z
     .strictObject({ from: utcTimestamp.optional(), to: utcTimestamp.optional() })
     .optional(),
-});
+}) satisfies z.ZodType<Target>;
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 export const deliveryWindowSchema = z
   .strictObject({ start: localTime, end: localTime })
   .refine((w) => w.start !== w.end, 'start and end must differ');
 
+/** RFC 8030 §5.3: how urgently the push service should deliver. */
+export const urgencySchema = z
+  .enum(['very-low', 'low', 'normal', 'high'])
+  .meta({ id: 'Urgency' }) satisfies z.ZodType<Urgency>;
+
+/** Seconds a push service keeps an undelivered push; RFC 8030 §5.2 leaves the maximum to it and FCM keeps 4 weeks. */
+export const ttlSchema = z.number().int().min(0).max(2_419_200);
+
 /**
  * Per-send content on top of a campaign message: one schema for `POST /v1/notifications`
  * and trigger `send` steps, so both refuse the same things (a `javascript:` url → 400).
  */
-export const contentOverrideSchema = z.strictObject({
-  title: z.string().min(1).max(500).optional(),
-  body: z.string().max(3000).optional(),
-  url: contentUrl.optional(),
-  icon: contentUrl.optional(),
-  image: contentUrl.optional(),
-});
+export const contentOverrideSchema = z
+  .strictObject({
+    title: z.string().min(1).max(500).optional(),
+    body: z.string().max(3000).optional(),
+    url: contentUrl.optional(),
+    icon: contentUrl.optional(),
+    image: contentUrl.optional(),
+  })
+  .meta({ id: 'ContentOverride' }) satisfies z.ZodType<ContentOverride>;
 
 export const notificationCreateSchema = z.strictObject({
   campaignId: z.string().min(1),
   messageId: z.string().min(1).optional(),
   override: contentOverrideSchema.optional(),
   target: targetSchema,
-  // RFC 8030 §5.2 leaves the maximum to the push service; FCM keeps 4 weeks.
-  ttl: z.number().int().min(0).max(2_419_200).default(2_419_200),
-  urgency: z.enum(['very-low', 'low', 'normal', 'high']).default('normal'),
+  ttl: ttlSchema.default(2_419_200),
+  urgency: urgencySchema.default('normal'),
   // RFC 8030 §5.4: at most 32 characters of the URL- and filename-safe base64 alphabet.
   topic: z
     .string()

@@ -443,6 +443,40 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
         .execute();
       return rows.map((r) => r.audience_id);
     },
+
+    /**
+     * Every audience the user is in now, a page of audiences at a time. An audience whose
+     * stored rule cannot run (saved before rules were checked) is left out and reported to
+     * `skipped`: it must not hide the user and every other audience.
+     */
+    async ofUser(
+      workspaceId: string,
+      externalId: string,
+      now: number,
+      skipped: (audience: Audience, error: unknown) => void,
+    ): Promise<Array<{ id: string; name: string; type: 'manual' | 'rule' }>> {
+      const manual = new Set(await this.manualOfUser(workspaceId, externalId));
+      const found = [];
+      for (let cursor: string | undefined; ;) {
+        const page = await this.list(workspaceId, { limit: 200, cursor });
+        for (const audience of page.data) {
+          let member = manual.has(audience.id);
+          if (!member && audience.rule !== null) {
+            try {
+              member = await this.hasUser(audience, externalId, now);
+            } catch (error) {
+              skipped(audience, error);
+            }
+          }
+          if (member) {
+            const type = audience.rule === null ? ('manual' as const) : ('rule' as const);
+            found.push({ id: audience.id, name: audience.name, type });
+          }
+        }
+        if (!page.nextCursor) return found;
+        cursor = page.nextCursor;
+      }
+    },
   };
 }
 

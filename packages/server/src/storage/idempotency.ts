@@ -5,8 +5,11 @@ import type { Database } from './schema.ts';
 /** How long a repeated `Idempotency-Key` returns the first answer. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** Another request with the same key committed first; this one rolls back. */
+class IdempotencyRace extends Error {}
+
 export function createIdempotencyStore(db: Kysely<Database>) {
-  return {
+  const store = {
     async find<T>(workspaceId: string, key: string, now: number): Promise<T | undefined> {
       const row = await db
         .selectFrom('idempotency_keys')
@@ -42,7 +45,37 @@ export function createIdempotencyStore(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
+
+    /**
+     * Does `work` in a transaction and, with a key, stores its answer in the same one, so a
+     * repeat (or a request racing this one) answers what the first committed request did.
+     *
+     * @example
+     * const accepted = await store.idempotency.once(workspaceId, key, now, (trx) =>
+     *   createNotification(store, input, now, trx));
+     */
+    async once<T>(
+      workspaceId: string,
+      key: string | undefined,
+      now: number,
+      work: (trx: Kysely<Database>) => Promise<T>,
+    ): Promise<T> {
+      if (!key) return db.transaction().execute(work);
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const answer = await work(trx);
+          if (!(await store.claim(workspaceId, key, answer, now, trx))) throw new IdempotencyRace();
+          return answer;
+        });
+      } catch (error) {
+        if (!(error instanceof IdempotencyRace)) throw error;
+        const first = await store.find<T>(workspaceId, key, now);
+        if (first === undefined) throw new Error(`idempotency key ${key} vanished after a race`);
+        return first;
+      }
+    },
   };
+  return store;
 }
 
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

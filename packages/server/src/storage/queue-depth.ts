@@ -9,7 +9,7 @@ export const QUEUE_DEPTH_CAP = 100_000;
  * `(status, …)` index (`deliveries_due`, `jobs_due`) and stops after {@link QUEUE_DEPTH_CAP}
  * rows, so a scrape never scans a whole table however large it grows.
  *
- * @example const { deliveries, jobs } = await queueDepths(store.db.kysely);
+ * @example const { deliveries, jobs } = await store.health.queueDepths();
  */
 export async function queueDepths(
   db: Kysely<Database>,

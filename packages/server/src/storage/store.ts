@@ -6,8 +6,10 @@ import type { Kysely } from 'kysely';
 import type { Db, DialectName } from './database.ts';
 import type { Database } from './schema.ts';
 import { createDeliveryStore } from './deliveries.ts';
+import { eraseUser } from './erase.ts';
 import { createEventStore } from './events.ts';
 import { createEvergreenStore } from './evergreen.ts';
+import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
@@ -67,7 +69,7 @@ function repositories(
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
     subscriberImport: createSubscriberImport(kysely),
-    users: createUserStore(kysely),
+    users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
     events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
     notifications: createNotificationStore(kysely),
@@ -80,6 +82,7 @@ function repositories(
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
+    health: createHealthStore(kysely),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { AUDIENCE_MEMBERS_JOB, type MembersJobPayload } from '../../audiences/members-job.ts';
 import { audienceReferences, parseRule, type ParsedRule } from '../../domain/audience-rule.ts';
@@ -10,15 +10,33 @@ import {
   type AudienceSize,
   type Member,
 } from '../../storage/audiences.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppDeps } from '../context.ts';
+import { replayIdempotent } from '../idempotent.ts';
+import {
+  apiKeySecurity,
+  idempotencyHeaders,
+  idParams,
+  jobAcceptedSchema,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  pageOf,
+  problemResponses,
+} from '../openapi-parts.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError, type FieldError } from '../problem.ts';
+import { createRouter, handle } from '../route.ts';
 import { pageQuerySchema } from '../schemas.ts';
-import { readJson, readQuery } from '../validate.ts';
+
+/** An audience rule (API.md "Conditions"); checked by `parseRule`, which names the bad part. */
+const ruleSchema = z.record(z.string(), z.unknown()).meta({
+  id: 'AudienceRule',
+  description: 'event, trait, category, site, subscribedBetween, inAudience; all/any/not',
+});
 
 export const audienceCreateSchema = z.strictObject({
   name: z.string().min(1).max(200),
-  rule: z.record(z.string(), z.unknown()).nullable().optional(),
+  rule: ruleSchema.nullable().optional().describe('None: a manual audience'),
 });
 export const audiencePatchSchema = audienceCreateSchema.partial();
 
@@ -50,21 +68,122 @@ function toMembers(list: z.output<typeof memberList> | undefined): Member[] {
 /** A size, or why a rule stored before rules were checked when saved cannot be sized. */
 type Sized = { size: AudienceSize } | { size: null; ruleError: string };
 
-function audienceJson(a: Audience, sized?: Sized) {
+const count = z.number().int();
+const sizeSchema = z.object({ users: count, subscribers: count.describe('Reachable browsers') });
+
+export const audienceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    key: z.string().describe('The snake_cased name, as Segment Engage traits name it'),
+    type: z.enum(['manual', 'rule']),
+    rule: z.record(z.string(), z.unknown()).nullable(),
+    size: sizeSchema
+      .nullable()
+      .optional()
+      .describe('null when a rule stored before rules were checked cannot run'),
+    ruleError: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Audience' });
+
+function audienceJson(a: Audience, sized?: Sized): z.input<typeof audienceSchema> {
   return {
     id: a.id,
     name: a.name,
     key: a.key,
-    type: a.rule === null ? 'manual' : 'rule',
-    rule: a.rule,
+    type: a.rule === null ? ('manual' as const) : ('rule' as const),
+    rule: a.rule as Record<string, unknown> | null,
     ...sized,
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
   };
 }
 
-export const audiencePreviewSchema = z.strictObject({
-  rule: z.record(z.string(), z.unknown()),
+export const audiencePreviewSchema = z.strictObject({ rule: ruleSchema });
+
+const memberSchema = z.union([
+  z.object({ externalId: z.string() }),
+  z.object({ subscriberId: z.string() }),
+]);
+
+const tags = ['Audiences'];
+const route = <R extends Parameters<typeof createRoute>[0]>(r: R) =>
+  createRoute({ tags, security: apiKeySecurity, ...r });
+
+const createAudience = route({
+  method: 'post',
+  path: '/',
+  summary: 'Create an audience (no rule: manual)',
+  request: { body: jsonBody(audienceCreateSchema) },
+  responses: { 201: jsonResponse('The new audience', audienceSchema), ...problemResponses },
+});
+
+const listAudiences = route({
+  method: 'get',
+  path: '/',
+  summary: 'List audiences, with their sizes',
+  request: { query: pageQuerySchema },
+  responses: {
+    200: jsonResponse('One page of audiences', pageOf(audienceSchema)),
+    ...problemResponses,
+  },
+});
+
+const previewAudience = route({
+  method: 'post',
+  path: '/preview',
+  summary: 'The size a rule would have (nothing is stored)',
+  request: { body: jsonBody(audiencePreviewSchema) },
+  responses: {
+    200: jsonResponse('Its size now', z.object({ size: sizeSchema })),
+    ...problemResponses,
+  },
+});
+
+const getAudience = route({
+  method: 'get',
+  path: '/{id}',
+  summary: 'An audience and its size',
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The audience', audienceSchema), ...problemResponses },
+});
+
+const updateAudience = route({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Rename an audience or change its rule (never manual ↔ rule)',
+  request: { params: idParams, body: jsonBody(audiencePatchSchema) },
+  responses: { 200: jsonResponse('The updated audience', audienceSchema), ...problemResponses },
+});
+
+const deleteAudience = route({
+  method: 'delete',
+  path: '/{id}',
+  summary: 'Delete an audience (409 while a rule, trigger or campaign uses it)',
+  request: { params: idParams },
+  responses: { 204: noContent('Deleted'), ...problemResponses },
+});
+
+const changeMembers = route({
+  method: 'post',
+  path: '/{id}/members',
+  summary: "Add or remove a manual audience's members, as a job (Idempotency-Key supported)",
+  description: 'Bodies up to 64 MB.',
+  request: { params: idParams, headers: idempotencyHeaders, body: jsonBody(membersChangeSchema) },
+  responses: { 202: jsonResponse('The job', jobAcceptedSchema), ...problemResponses },
+});
+
+const listMembers = route({
+  method: 'get',
+  path: '/{id}/members',
+  summary: "An audience's members: users by externalId, bare subscribers by subscriberId",
+  request: { params: idParams, query: pageQuerySchema },
+  responses: {
+    200: jsonResponse('One page of members', pageOf(memberSchema)),
+    ...problemResponses,
+  },
 });
 
 /** Turns rule problems into 400s that name the exact bad part (`rule.event.where.plan.gt`). */
@@ -119,7 +238,7 @@ function invalidRule(errors: FieldError[]): ProblemError {
 
 export function audienceRoutes(deps: AppDeps) {
   const { store, clock } = deps;
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
   /**
    * One audience whose stored rule cannot run (saved before rules were checked) shows
@@ -141,9 +260,8 @@ export function audienceRoutes(deps: AppDeps) {
     return audience;
   }
 
-  app.post('/', async (c) => {
+  handle(app, createAudience, async (c, { body: input }) => {
     const workspaceId = c.get('workspace').id;
-    const input = await readJson(c, audienceCreateSchema);
     if (input.rule) await checkRule(deps, workspaceId, null, input.rule);
     const audience = await store.audiences.create(
       { workspaceId, name: input.name, rule: input.rule ?? null },
@@ -152,8 +270,8 @@ export function audienceRoutes(deps: AppDeps) {
     return c.json(audienceJson(audience), 201);
   });
 
-  app.get('/', async (c) => {
-    const page = await store.audiences.list(c.get('workspace').id, readQuery(c, pageQuerySchema));
+  handle(app, listAudiences, async (c, { query }) => {
+    const page = await store.audiences.list(c.get('workspace').id, query);
     const now = clock();
     const data = [];
     // One size query per audience on the page, one at a time: SQLite has one connection.
@@ -162,23 +280,21 @@ export function audienceRoutes(deps: AppDeps) {
   });
 
   /** `POST /v1/audiences/preview {rule}` → `{ size: {users, subscribers} }`; nothing is stored. */
-  app.post('/preview', async (c) => {
+  handle(app, previewAudience, async (c, { body: { rule } }) => {
     const workspaceId = c.get('workspace').id;
-    const { rule } = await readJson(c, audiencePreviewSchema);
     const parsed = await checkRule(deps, workspaceId, null, rule);
     const size = await store.audiences.previewSize(workspaceId, parsed, clock());
     return c.json({ size });
   });
 
-  app.get('/:id', async (c) => {
-    const audience = await find(c.get('workspace').id, c.req.param('id'));
+  handle(app, getAudience, async (c, { params }) => {
+    const audience = await find(c.get('workspace').id, params.id);
     return c.json(audienceJson(audience, await sized(audience, clock())));
   });
 
-  app.patch('/:id', async (c) => {
+  handle(app, updateAudience, async (c, { params, body: patch }) => {
     const workspaceId = c.get('workspace').id;
-    const audience = await find(workspaceId, c.req.param('id'));
-    const patch = await readJson(c, audiencePatchSchema);
+    const audience = await find(workspaceId, params.id);
     if (patch.rule !== undefined && (patch.rule === null) !== (audience.rule === null)) {
       throw new ProblemError(
         400,
@@ -192,9 +308,9 @@ export function audienceRoutes(deps: AppDeps) {
     return c.json(audienceJson(updated ?? audience));
   });
 
-  app.delete('/:id', async (c) => {
+  handle(app, deleteAudience, async (c, { params }) => {
     const workspaceId = c.get('workspace').id;
-    const audience = await find(workspaceId, c.req.param('id'));
+    const audience = await find(workspaceId, params.id);
     const users = await store.audiences.referencing(workspaceId, audience.id);
     if (users.length > 0) {
       throw new ProblemError(
@@ -207,65 +323,63 @@ export function audienceRoutes(deps: AppDeps) {
     return c.body(null, 204);
   });
 
-  app.post('/:id/members', async (c) => {
-    const workspaceId = c.get('workspace').id;
-    const audience = await find(workspaceId, c.req.param('id'));
-    if (audience.rule !== null) {
-      throw new ProblemError(
-        409,
-        'Conflict',
-        'The members of a rule audience follow from its rule',
-      );
-    }
-    const idempotencyKey = c.req.header('idempotency-key');
-    if (idempotencyKey) {
-      const first = await store.idempotency.find<{ jobId: string }>(
+  handle(
+    app,
+    changeMembers,
+    async (c, { params, body: input }) => {
+      const workspaceId = c.get('workspace').id;
+      const audience = await find(workspaceId, params.id);
+      if (audience.rule !== null) {
+        throw new ProblemError(
+          409,
+          'Conflict',
+          'The members of a rule audience follow from its rule',
+        );
+      }
+      const add = [
+        ...toMembers(input.add),
+        ...(input.externalIds ?? []).map((id) => ({ type: 'user' as const, id })),
+        ...(input.subscriberIds ?? []).map((id) => ({ type: 'subscriber' as const, id })),
+      ];
+      const remove = toMembers(input.remove);
+      if (add.length + remove.length === 0) {
+        throw new ProblemError(400, 'Invalid request', 'Name members to add or remove', [
+          { path: 'add', message: 'add or remove at least one member' },
+        ]);
+      }
+      const now = clock();
+      const payload: MembersJobPayload = {
+        audienceId: audience.id,
+        add,
+        remove,
+        offset: 0,
+        added: 0,
+        removed: 0,
+        skipped: 0,
+      };
+      const idempotencyKey = c.req.header('idempotency-key');
+      const accepted = await store.idempotency.once(
         workspaceId,
         idempotencyKey,
-        clock(),
-      );
-      if (first) return c.json(first, 202);
-    }
-    // 100k ids are a few MB of JSON: this route reads more than the default limit.
-    const input = await readJson(c, membersChangeSchema, { maxBytes: 64 * 1024 * 1024 });
-    const add = [
-      ...toMembers(input.add),
-      ...(input.externalIds ?? []).map((id) => ({ type: 'user' as const, id })),
-      ...(input.subscriberIds ?? []).map((id) => ({ type: 'subscriber' as const, id })),
-    ];
-    const remove = toMembers(input.remove);
-    if (add.length + remove.length === 0) {
-      throw new ProblemError(400, 'Invalid request', 'Name members to add or remove', [
-        { path: 'add', message: 'add or remove at least one member' },
-      ]);
-    }
-    const now = clock();
-    const payload: MembersJobPayload = {
-      audienceId: audience.id,
-      add,
-      remove,
-      offset: 0,
-      added: 0,
-      removed: 0,
-      skipped: 0,
-    };
-    const jobId = await store.db.kysely.transaction().execute(async (trx) => {
-      const id = await store.jobs.enqueue(
-        { workspaceId, kind: AUDIENCE_MEMBERS_JOB, payload, runAt: now },
         now,
-        trx,
+        async (trx) => ({
+          jobId: await store.jobs.enqueue(
+            { workspaceId, kind: AUDIENCE_MEMBERS_JOB, payload, runAt: now },
+            now,
+            trx,
+          ),
+        }),
       );
-      if (idempotencyKey)
-        await store.idempotency.claim(workspaceId, idempotencyKey, { jobId: id }, now, trx);
-      return id;
-    });
-    deps.wake();
-    return c.json({ jobId }, 202);
-  });
+      deps.wake();
+      return c.json(accepted, 202);
+    },
+    // 100k ids are a few MB of JSON: this route reads more than the default limit.
+    { maxBytes: 64 * 1024 * 1024, before: [replayIdempotent(deps)] },
+  );
 
-  app.get('/:id/members', async (c) => {
-    const audience = await find(c.get('workspace').id, c.req.param('id'));
-    const page = await store.audiences.members(audience, readQuery(c, pageQuerySchema), clock());
+  handle(app, listMembers, async (c, { params, query }) => {
+    const audience = await find(c.get('workspace').id, params.id);
+    const page = await store.audiences.members(audience, query, clock());
     return c.json(page);
   });
 

@@ -1,21 +1,84 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import {
   emptyCounts,
   type CampaignMessage,
   type EvergreenAudience,
 } from '../../storage/campaigns.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { campaignJson } from '../presenters.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { campaignJson, campaignSchema, campaignStatsSchema } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
+import { createRouter, handle } from '../route.ts';
 import {
   campaignCreateSchema,
   campaignPatchSchema,
   messageSchema,
   pageQuerySchema,
 } from '../schemas.ts';
-import { readJson, readQuery } from '../validate.ts';
+
+const tags = ['Campaigns'];
+
+const createCampaign = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create a campaign (a message without an id gets one)',
+  tags,
+  security: apiKeySecurity,
+  request: { body: jsonBody(campaignCreateSchema) },
+  responses: { 201: jsonResponse('The new campaign', campaignSchema), ...problemResponses },
+});
+
+const listCampaigns = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List campaigns',
+  tags,
+  security: apiKeySecurity,
+  request: { query: pageQuerySchema },
+  responses: {
+    200: jsonResponse('One page of campaigns', pageOf(campaignSchema)),
+    ...problemResponses,
+  },
+});
+
+const getCampaign = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A campaign',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The campaign', campaignSchema), ...problemResponses },
+});
+
+const updateCampaign = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Update a campaign (what is given changes)',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams, body: jsonBody(campaignPatchSchema) },
+  responses: { 200: jsonResponse('The updated campaign', campaignSchema), ...problemResponses },
+});
+
+const campaignStats = createRoute({
+  method: 'get',
+  path: '/{id}/stats',
+  summary: "A campaign's counts, in total and per message",
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The counts', campaignStatsSchema), ...problemResponses },
+});
 
 /** A message without an id gets one (API.md), so stats can be kept per message. */
 function withIds(messages: z.output<typeof messageSchema>[]): CampaignMessage[] {
@@ -52,11 +115,10 @@ async function evergreenOf(
 
 export function campaignRoutes(deps: AppDeps) {
   const { store, clock } = deps;
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  app.post('/', async (c) => {
+  handle(app, createCampaign, async (c, { body: input }) => {
     const workspaceId = c.get('workspace').id;
-    const input = await readJson(c, campaignCreateSchema);
     const messages = withIds(input.messages);
     const audience = await evergreenOf(deps, workspaceId, input.evergreen, messages);
     const campaign = await store.campaigns.create(
@@ -67,21 +129,20 @@ export function campaignRoutes(deps: AppDeps) {
     return c.json(campaignJson(campaign), 201);
   });
 
-  app.get('/', async (c) => {
-    const page = await store.campaigns.list(c.get('workspace').id, readQuery(c, pageQuerySchema));
+  handle(app, listCampaigns, async (c, { query }) => {
+    const page = await store.campaigns.list(c.get('workspace').id, query);
     return c.json({ data: page.data.map(campaignJson), nextCursor: page.nextCursor });
   });
 
-  app.get('/:id', async (c) => {
-    const campaign = await store.campaigns.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getCampaign, async (c, { params }) => {
+    const campaign = await store.campaigns.get(c.get('workspace').id, params.id);
     if (!campaign) throw notFound('Campaign');
     return c.json(campaignJson(campaign));
   });
 
-  app.patch('/:id', async (c) => {
+  handle(app, updateCampaign, async (c, { params, body: patch }) => {
     const workspaceId = c.get('workspace').id;
-    const patch = await readJson(c, campaignPatchSchema);
-    const current = await store.campaigns.get(workspaceId, c.req.param('id'));
+    const current = await store.campaigns.get(workspaceId, params.id);
     if (!current) throw notFound('Campaign');
     const messages = patch.messages && withIds(patch.messages);
     const audience =
@@ -100,8 +161,8 @@ export function campaignRoutes(deps: AppDeps) {
     return c.json(campaignJson(campaign));
   });
 
-  app.get('/:id/stats', async (c) => {
-    const campaign = await store.campaigns.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, campaignStats, async (c, { params }) => {
+    const campaign = await store.campaigns.get(c.get('workspace').id, params.id);
     if (!campaign) throw notFound('Campaign');
     const stats = await store.campaigns.stats(campaign.id);
     const total = emptyCounts();

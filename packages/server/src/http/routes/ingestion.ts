@@ -1,8 +1,10 @@
-import { Hono } from 'hono';
-import type { z } from 'zod';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { acceptCalls } from '../../ingestion/ingest-calls.ts';
-import type { AppEnv, RouteDeps } from '../context.ts';
+import type { RouteDeps } from '../context.ts';
+import { jsonBody, jsonResponse, problemResponses, writeKeySecurity } from '../openapi-parts.ts';
 import { ProblemError } from '../problem.ts';
+import { createRouter, handle } from '../route.ts';
 import {
   segmentAliasSchema,
   segmentBatchSchema,
@@ -13,7 +15,48 @@ import {
   segmentTrackSchema,
   type SegmentCall,
 } from '../segment-schemas.ts';
-import { readJson } from '../validate.ts';
+
+const tags = ['Ingestion (Segment spec)'];
+const count = z.number().int();
+const ingestedSchema = z
+  .object({
+    success: z.literal(true),
+    recorded: count,
+    duplicates: count.describe('Calls whose messageId was already recorded'),
+    dropped: count.describe('Calls with only an anonymousId (accepted, not kept)'),
+  })
+  .meta({ id: 'Ingested' });
+
+const gzipNote = 'Bodies may be sent with `Content-Encoding: gzip` or `deflate`.';
+
+/** One route per single-call type: the body is that call without its `type`. */
+const SINGLE_CALLS = [
+  {
+    type: 'identify',
+    schema: segmentIdentifySchema,
+    summary: "Segment identify: the user's traits",
+  },
+  { type: 'track', schema: segmentTrackSchema, summary: 'Segment track: an event' },
+  { type: 'page', schema: segmentPageSchema, summary: 'Segment page: a page view' },
+  { type: 'screen', schema: segmentScreenSchema, summary: 'Segment screen (recorded like page)' },
+  { type: 'group', schema: segmentGroupSchema, summary: "Segment group (the user's group trait)" },
+  {
+    type: 'alias',
+    schema: segmentAliasSchema,
+    summary: "Segment alias (previousId's data moves to userId)",
+  },
+] as const;
+
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/batch',
+  summary: 'Segment batch: up to 2,500 calls of any type',
+  description: gzipNote,
+  tags,
+  security: writeKeySecurity,
+  request: { body: jsonBody(segmentBatchSchema) },
+  responses: { 200: jsonResponse('Ingested', ingestedSchema), ...problemResponses },
+});
 
 /**
  * `POST /v1/identify|track|page|screen|group|alias|batch` in Segment's spec, so a Segment,
@@ -22,7 +65,7 @@ import { readJson } from '../validate.ts';
  * with neither is refused. `messageId` de-duplicates events.
  */
 export function ingestionRoutes(deps: RouteDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
   async function ingest(workspaceId: string, calls: SegmentCall[]) {
     calls.forEach((call, i) => {
@@ -42,30 +85,33 @@ export function ingestionRoutes(deps: RouteDeps) {
     });
     const result = await acceptCalls(deps.intake, workspaceId, calls, deps.clock());
     return {
-      success: true,
+      success: true as const,
       recorded: result.recorded,
       duplicates: result.duplicates,
       dropped: result.dropped,
     };
   }
 
-  /** One route per single-call type: the body is that call without its `type`. */
-  function single<T extends SegmentCall['type']>(type: T, schema: z.ZodType<object>) {
-    app.post(`/${type}`, async (c) => {
-      const call = { ...(await readJson(c, schema)), type } as SegmentCall;
+  for (const { type, schema, summary } of SINGLE_CALLS) {
+    const route = createRoute({
+      method: 'post',
+      path: `/${type}`,
+      summary,
+      description: gzipNote,
+      tags,
+      security: writeKeySecurity,
+      request: { body: jsonBody(schema as z.ZodType<object>) },
+      responses: { 200: jsonResponse('Ingested', ingestedSchema), ...problemResponses },
+    });
+    handle(app, route, async (c, { body }) => {
+      const call = { ...body, type } as SegmentCall;
       return c.json(await ingest(c.get('workspace').id, [call]));
     });
   }
-  single('identify', segmentIdentifySchema);
-  single('track', segmentTrackSchema);
-  single('page', segmentPageSchema);
-  single('screen', segmentScreenSchema);
-  single('group', segmentGroupSchema);
-  single('alias', segmentAliasSchema);
-  app.post('/batch', async (c) => {
-    const { batch } = await readJson(c, segmentBatchSchema);
-    return c.json(await ingest(c.get('workspace').id, batch));
-  });
+
+  handle(app, batchRoute, async (c, { body: { batch } }) =>
+    c.json(await ingest(c.get('workspace').id, batch)),
+  );
 
   return app;
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
   isFinished,
@@ -9,17 +9,25 @@ import {
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
+import type { Notification } from '../../storage/notifications.ts';
 import { parseCursor } from '../../storage/notification-list.ts';
 import type { NotificationCounts } from '../../storage/deliveries.ts';
-import type { Notification } from '../../storage/notifications.ts';
 import { createNotification } from '../../notifications/create-notification.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  idempotencyHeaders,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { replayIdempotent } from '../idempotent.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
-import { notificationCreateSchema, pageQuerySchema } from '../schemas.ts';
-import { readJson, readQuery } from '../validate.ts';
-
-class IdempotencyRace extends Error {}
+import { createRouter, handle } from '../route.ts';
+import { notificationCreateSchema, pageQuerySchema, urgencySchema } from '../schemas.ts';
 
 const listQuery = pageQuerySchema.extend({
   status: z.enum(NOTIFICATION_STATUSES).optional(),
@@ -38,64 +46,138 @@ const notCancellable = (id: string, status: NotificationStatus) =>
     `Notification ${id} is already ${status}: nothing is left to cancel`,
   );
 
-interface Accepted {
-  notificationId: string;
-  jobId: string;
-}
+const count = z.number().int();
+const isoTime = z.iso.datetime();
+
+/** A notification as `GET /v1/notifications/{id}` shows it: status and its deliveries' counts. */
+export const notificationSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(NOTIFICATION_STATUSES),
+    campaignId: z.string(),
+    messageId: z.string(),
+    jobId: z.string(),
+    sendAt: isoTime,
+    expiresAt: isoTime,
+    ttl: count,
+    urgency: urgencySchema,
+    topic: z.string().nullable(),
+    createdAt: isoTime,
+    counts: z.object({
+      targeted: count,
+      sent: count,
+      delivered: count,
+      failed: count,
+      capped: count,
+      expired: count,
+      cappingIgnored: count,
+      cancelled: count,
+      pending: count.describe('Deliveries still queued'),
+    }),
+    failureReasons: z.array(z.object({ reason: z.string(), count })),
+  })
+  .meta({ id: 'Notification' });
+
+const acceptedSchema = z.object({ notificationId: z.string(), jobId: z.string() });
+
+const tags = ['Notifications'];
+
+const sendNotification = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Send a campaign message now or at sendAt (Idempotency-Key supported)',
+  description: 'A payload over 3,993 bytes is refused with 413 before anything is queued.',
+  tags,
+  security: apiKeySecurity,
+  request: { headers: idempotencyHeaders, body: jsonBody(notificationCreateSchema) },
+  responses: { 202: jsonResponse('Accepted', acceptedSchema), ...problemResponses },
+});
+
+const listNotifications = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List notifications, newest first',
+  tags,
+  security: apiKeySecurity,
+  request: { query: listQuery },
+  responses: {
+    200: jsonResponse('One page of notifications', pageOf(notificationSchema)),
+    ...problemResponses,
+  },
+});
+
+const getNotification = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'Status, counts and failure reasons of a notification',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The notification', notificationSchema), ...problemResponses },
+});
+
+const cancelNotification = createRoute({
+  method: 'post',
+  path: '/{id}/cancel',
+  summary: 'Cancel: nothing more is sent (409 once sent, failed or cancelled)',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: {
+    200: jsonResponse('The cancelled notification', notificationSchema),
+    ...problemResponses,
+  },
+});
 
 export function notificationRoutes({ store, clock, wake }: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  app.post('/', async (c) => {
-    const workspaceId = c.get('workspace').id;
-    const idempotencyKey = c.req.header('idempotency-key');
-    if (idempotencyKey) {
-      const first = await store.idempotency.find<Accepted>(workspaceId, idempotencyKey, clock());
-      if (first) return c.json(first, 202);
-    }
-    const input = await readJson(c, notificationCreateSchema);
-    if (!namesASelector(input.target)) {
-      throw new ProblemError(400, 'Invalid request', 'target must name at least one selector', [
-        { path: 'target', message: 'name a selector, or { "all": true } for everyone' },
-      ]);
-    }
-    const audienceIds = [
-      ...(input.target.audiences?.include ?? []),
-      ...(input.target.audiences?.exclude ?? []),
-    ];
-    for (const audienceId of new Set(audienceIds)) {
-      if (!(await store.audiences.get(workspaceId, audienceId)))
-        throw notFound(`Audience ${audienceId}`);
-    }
-    const campaign = await store.campaigns.get(workspaceId, input.campaignId);
-    if (!campaign) throw notFound('Campaign');
-    const message = input.messageId
-      ? campaign.messages.find((m) => m.id === input.messageId)
-      : campaign.messages[0];
-    if (!message) {
-      throw new ProblemError(
-        400,
-        'Invalid request',
-        `The campaign has no message ${input.messageId}`,
-        [{ path: 'messageId', message: 'is not a message of this campaign' }],
-      );
-    }
-    const content = resolveContent(message, input.override);
-    const size = payloadSize(content);
-    if (size > MAX_PAYLOAD_BYTES) {
-      throw new ProblemError(
-        413,
-        'Payload Too Large',
-        `The push payload would be ${size} bytes; at most ${MAX_PAYLOAD_BYTES} fit in 4096 encrypted bytes (RFC 8291 §4)`,
-      );
-    }
+  handle(
+    app,
+    sendNotification,
+    async (c, { body: input }) => {
+      const workspaceId = c.get('workspace').id;
+      const idempotencyKey = c.req.header('idempotency-key');
+      if (!namesASelector(input.target)) {
+        throw new ProblemError(400, 'Invalid request', 'target must name at least one selector', [
+          { path: 'target', message: 'name a selector, or { "all": true } for everyone' },
+        ]);
+      }
+      const audienceIds = [
+        ...(input.target.audiences?.include ?? []),
+        ...(input.target.audiences?.exclude ?? []),
+      ];
+      for (const audienceId of new Set(audienceIds)) {
+        if (!(await store.audiences.get(workspaceId, audienceId)))
+          throw notFound(`Audience ${audienceId}`);
+      }
+      const campaign = await store.campaigns.get(workspaceId, input.campaignId);
+      if (!campaign) throw notFound('Campaign');
+      const message = input.messageId
+        ? campaign.messages.find((m) => m.id === input.messageId)
+        : campaign.messages[0];
+      if (!message) {
+        throw new ProblemError(
+          400,
+          'Invalid request',
+          `The campaign has no message ${input.messageId}`,
+          [{ path: 'messageId', message: 'is not a message of this campaign' }],
+        );
+      }
+      const content = resolveContent(message, input.override);
+      const size = payloadSize(content);
+      if (size > MAX_PAYLOAD_BYTES) {
+        throw new ProblemError(
+          413,
+          'Payload Too Large',
+          `The push payload would be ${size} bytes; at most ${MAX_PAYLOAD_BYTES} fit in 4096 encrypted bytes (RFC 8291 §4)`,
+        );
+      }
 
-    const now = clock();
-    const sendAt = Math.max(now, input.sendAt ?? now);
-    const accepted = await store.db.kysely
-      .transaction()
-      .execute(async (trx) => {
-        const created = await createNotification(
+      const now = clock();
+      const sendAt = Math.max(now, input.sendAt ?? now);
+      const accepted = await store.idempotency.once(workspaceId, idempotencyKey, now, (trx) =>
+        createNotification(
           store,
           {
             id: newId('ntf'),
@@ -113,30 +195,16 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
           },
           now,
           trx,
-        );
-        if (
-          idempotencyKey &&
-          !(await store.idempotency.claim(workspaceId, idempotencyKey, created, now, trx))
-        ) {
-          throw new IdempotencyRace();
-        }
-        return created;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof IdempotencyRace) return null;
-        throw error;
-      });
-    if (!accepted && idempotencyKey) {
-      // Another request with the same key committed first: answer what it answered.
-      const first = await store.idempotency.find<Accepted>(workspaceId, idempotencyKey, clock());
-      if (first) return c.json(first, 202);
-    }
-    wake();
-    return c.json(accepted, 202);
-  });
+        ),
+      );
+      wake();
+      return c.json(accepted, 202);
+    },
+    { before: [replayIdempotent({ store, clock })] },
+  );
 
-  app.get('/', async (c) => {
-    const { limit, cursor, status, campaignId } = readQuery(c, listQuery);
+  handle(app, listNotifications, async (c, { query }) => {
+    const { limit, cursor, status, campaignId } = query;
     const workspaceId = c.get('workspace').id;
     const page = await store.notifications.list(
       workspaceId,
@@ -149,15 +217,14 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
     return c.json({ data, nextCursor: page.nextCursor });
   });
 
-  app.get('/:id', async (c) => {
-    const notification = await store.notifications.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getNotification, async (c, { params }) => {
+    const notification = await store.notifications.get(c.get('workspace').id, params.id);
     if (!notification) throw notFound('Notification');
     return c.json(await present(notification));
   });
 
-  app.post('/:id/cancel', async (c) => {
+  handle(app, cancelNotification, async (c, { params: { id } }) => {
     const workspaceId = c.get('workspace').id;
-    const id = c.req.param('id');
     const notification = await store.notifications.get(workspaceId, id);
     if (!notification) throw notFound('Notification');
     const before = await present(notification);

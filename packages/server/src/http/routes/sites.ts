@@ -4,8 +4,10 @@ import { completePrompt } from '../../domain/site-defaults.ts';
 import { createSite as createSiteFor } from '../../sites/create-site.ts';
 import { PREVIOUS_SECRET_GRACE_MS } from '../../domain/user-hash.ts';
 import type { AppDeps } from '../context.ts';
+import { replayIdempotent } from '../idempotent.ts';
 import {
   apiKeySecurity,
+  idempotencyHeaders,
   idParams,
   jsonBody,
   jsonResponse,
@@ -109,6 +111,7 @@ const importSubscriptions = createRoute({
   security: apiKeySecurity,
   request: {
     params: idParams,
+    headers: idempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -126,7 +129,8 @@ const importSubscriptions = createRoute({
 /** An import file of 100k subscriptions is ~30 MB of JSON. */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
-export function siteRoutes({ store, clock, wake }: AppDeps) {
+export function siteRoutes(deps: AppDeps) {
+  const { store, clock, wake } = deps;
   const app = createRouter();
 
   handle(app, createSite, async (c, { body: input }) => {
@@ -182,15 +186,6 @@ export function siteRoutes({ store, clock, wake }: AppDeps) {
       const workspaceId = c.get('workspace').id;
       const site = await store.sites.get(workspaceId, params.id);
       if (!site) throw notFound('Site');
-      const idempotencyKey = c.req.header('idempotency-key');
-      if (idempotencyKey) {
-        const first = await store.idempotency.find<{ jobId: string }>(
-          workspaceId,
-          idempotencyKey,
-          clock(),
-        );
-        if (first) return c.json(first, 202);
-      }
       const text = await readBodyText(c, IMPORT_BODY_LIMIT);
       let file: Pick<ImportJobPayload, 'records' | 'merged'>;
       try {
@@ -208,20 +203,22 @@ export function siteRoutes({ store, clock, wake }: AppDeps) {
       }
       const now = clock();
       const payload: ImportJobPayload = { siteId: site.id, ...file };
-      const jobId = await store.db.kysely.transaction().execute(async (trx) => {
-        const id = await store.jobs.enqueue(
-          { workspaceId, kind: SUBSCRIPTION_IMPORT_JOB, payload, runAt: now },
-          now,
-          trx,
-        );
-        if (idempotencyKey)
-          await store.idempotency.claim(workspaceId, idempotencyKey, { jobId: id }, now, trx);
-        return id;
-      });
+      const accepted = await store.idempotency.once(
+        workspaceId,
+        c.req.header('idempotency-key'),
+        now,
+        async (trx) => ({
+          jobId: await store.jobs.enqueue(
+            { workspaceId, kind: SUBSCRIPTION_IMPORT_JOB, payload, runAt: now },
+            now,
+            trx,
+          ),
+        }),
+      );
       wake();
-      return c.json({ jobId }, 202);
+      return c.json(accepted, 202);
     },
-    { rawBody: true },
+    { rawBody: true, before: [replayIdempotent(deps)] },
   );
 
   return app;

@@ -1,24 +1,67 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { subscriberJson } from '../presenters.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  idParams,
+  jsonResponse,
+  noContent,
+  pageOf,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { subscriberJson, subscriberSchema } from '../presenters.ts';
 import { notFound } from '../problem.ts';
+import { createRouter, handle } from '../route.ts';
 import { pageQuerySchema } from '../schemas.ts';
-import { readQuery } from '../validate.ts';
+
+const tags = ['Subscribers'];
 
 const listQuery = pageQuerySchema.extend({
   siteId: z.string().optional(),
   externalId: z.string().optional(),
-  category: z.string().optional(),
-  audienceId: z.string().optional(),
+  category: z.string().optional().describe('Subscribers who ticked this category'),
+  audienceId: z.string().optional().describe('Subscribers reached by this audience'),
+});
+
+const listSubscribers = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List subscribers (filters combine with AND)',
+  tags,
+  security: apiKeySecurity,
+  request: { query: listQuery },
+  responses: {
+    200: jsonResponse('One page of subscribers', pageOf(subscriberSchema)),
+    ...problemResponses,
+  },
+});
+
+const getSubscriber = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A subscriber',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The subscriber', subscriberSchema), ...problemResponses },
+});
+
+const deleteSubscriber = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  summary: 'Delete a subscriber (its browser gets no more pushes)',
+  tags,
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 204: noContent('Deleted'), ...problemResponses },
 });
 
 export function subscriberRoutes({ store, clock }: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  app.get('/', async (c) => {
+  handle(app, listSubscribers, async (c, { query }) => {
     const workspaceId = c.get('workspace').id;
-    const { limit, cursor, audienceId, ...filter } = readQuery(c, listQuery);
+    const { limit, cursor, audienceId, ...filter } = query;
     if (audienceId && !(await store.audiences.get(workspaceId, audienceId)))
       throw notFound('Audience');
     const [inAudience] = audienceId
@@ -32,14 +75,14 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
     return c.json({ data: page.data.map(subscriberJson), nextCursor: page.nextCursor });
   });
 
-  app.get('/:id', async (c) => {
-    const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getSubscriber, async (c, { params }) => {
+    const subscriber = await store.subscribers.get(c.get('workspace').id, params.id);
     if (!subscriber) throw notFound('Subscriber');
     return c.json(subscriberJson(subscriber));
   });
 
-  app.delete('/:id', async (c) => {
-    const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, deleteSubscriber, async (c, { params }) => {
+    const subscriber = await store.subscribers.get(c.get('workspace').id, params.id);
     if (!subscriber) throw notFound('Subscriber');
     await store.subscribers.deleteIds([subscriber.id]);
     return c.body(null, 204);

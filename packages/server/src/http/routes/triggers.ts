@@ -1,15 +1,30 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { InvalidRuleError } from '../../domain/conditions.ts';
-import { checkDefinition, findLoop, type TriggerDefinition } from '../../domain/trigger.ts';
+import {
+  checkDefinition,
+  findLoop,
+  type Step,
+  type TriggerDefinition,
+} from '../../domain/trigger.ts';
 import type { Trigger } from '../../storage/triggers.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  pageOf,
+  problemResponses,
+} from '../openapi-parts.ts';
 import { iso } from '../presenters.ts';
 import { notFound, ProblemError, type FieldError } from '../problem.ts';
-import { contentOverrideSchema } from '../schemas.ts';
-import { readJson } from '../validate.ts';
+import { createRouter, handle } from '../route.ts';
+import { contentOverrideSchema, ttlSchema, urgencySchema } from '../schemas.ts';
 
 const where = z.record(z.string(), z.unknown());
+/** One step of a trigger; the same content override and urgency as a direct send. */
 const stepSchema = z.union([
   z.strictObject({ wait: z.string().min(2).max(40) }),
   z.strictObject({
@@ -20,14 +35,14 @@ const stepSchema = z.union([
       campaignId: z.string().min(1),
       messageId: z.string().min(1).optional(),
       override: contentOverrideSchema.optional(),
-      ttl: z.number().int().min(0).max(2_419_200).optional(),
-      urgency: z.enum(['very-low', 'low', 'normal', 'high']).optional(),
+      ttl: ttlSchema.optional(),
+      urgency: urgencySchema.optional(),
       ignoreCapping: z.boolean().optional(),
     }),
   }),
   z.strictObject({ addTo: z.string().min(1) }),
   z.strictObject({ removeFrom: z.string().min(1) }),
-]);
+]) satisfies z.ZodType<Step>;
 const reentrySchema = z.union([
   z.strictObject({ once: z.literal(true) }),
   z.strictObject({ afterDays: z.number().min(0).max(3650) }),
@@ -43,7 +58,81 @@ export const triggerPatchSchema = triggerSchema
   .partial()
   .extend({ active: z.boolean().optional() });
 
-function triggerJson(t: Trigger, waiting?: number) {
+const count = z.number().int();
+export const triggerResponseSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    on: triggerSchema.shape.on,
+    steps: z.array(stepSchema),
+    reentry: z
+      .object({ once: z.boolean().optional(), afterDays: z.number().optional() })
+      .nullable(),
+    active: z.boolean(),
+    stats: z.object({
+      fired: count,
+      cancelled: count,
+      sent: count,
+      capped: count,
+      completed: count,
+      stopped: count,
+      waiting: count.optional().describe('Runs waiting now (on one trigger, not in the list)'),
+    }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Trigger' });
+
+const tags = ['Triggers'];
+const route = <R extends Parameters<typeof createRoute>[0]>(r: R) =>
+  createRoute({ tags, security: apiKeySecurity, ...r });
+
+const createTrigger = route({
+  method: 'post',
+  path: '/',
+  summary: 'Create a trigger: on an event, run its steps (wait, unless, send, addTo, removeFrom)',
+  request: { body: jsonBody(triggerSchema) },
+  responses: { 201: jsonResponse('The new trigger', triggerResponseSchema), ...problemResponses },
+});
+
+const listTriggers = route({
+  method: 'get',
+  path: '/',
+  summary: "The workspace's triggers",
+  responses: {
+    200: jsonResponse('Every trigger (one page)', pageOf(triggerResponseSchema)),
+    ...problemResponses,
+  },
+});
+
+const getTrigger = route({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A trigger, its stats and the runs waiting',
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The trigger', triggerResponseSchema), ...problemResponses },
+});
+
+const updateTrigger = route({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Update a trigger (what is given changes)',
+  request: { params: idParams, body: jsonBody(triggerPatchSchema) },
+  responses: {
+    200: jsonResponse('The updated trigger', triggerResponseSchema),
+    ...problemResponses,
+  },
+});
+
+const deleteTrigger = route({
+  method: 'delete',
+  path: '/{id}',
+  summary: 'Delete a trigger (its waiting runs stop)',
+  request: { params: idParams },
+  responses: { 204: noContent('Deleted'), ...problemResponses },
+});
+
+function triggerJson(t: Trigger, waiting?: number): z.input<typeof triggerResponseSchema> {
   return {
     id: t.id,
     name: t.name,
@@ -59,7 +148,7 @@ function triggerJson(t: Trigger, waiting?: number) {
 
 /** `/v1/triggers`: event-chain rules (on event → wait / unless / send / addTo / removeFrom). */
 export function triggerRoutes({ store, clock }: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
   const invalid = (errors: FieldError[]) =>
     new ProblemError(
@@ -124,9 +213,8 @@ export function triggerRoutes({ store, clock }: AppDeps) {
     }
   }
 
-  app.post('/', async (c) => {
+  handle(app, createTrigger, async (c, { body: input }) => {
     const workspaceId = c.get('workspace').id;
-    const input = await readJson(c, triggerSchema);
     const definition: TriggerDefinition = { on: input.on, steps: input.steps };
     await check(workspaceId, null, definition);
     const trigger = await store.triggers.create(
@@ -142,22 +230,21 @@ export function triggerRoutes({ store, clock }: AppDeps) {
     return c.json(triggerJson(trigger, 0), 201);
   });
 
-  app.get('/', async (c) => {
+  handle(app, listTriggers, async (c) => {
     const triggers = await store.triggers.list(c.get('workspace').id);
     return c.json({ data: triggers.map((t) => triggerJson(t)), nextCursor: null });
   });
 
-  app.get('/:id', async (c) => {
-    const trigger = await store.triggers.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getTrigger, async (c, { params }) => {
+    const trigger = await store.triggers.get(c.get('workspace').id, params.id);
     if (!trigger) throw notFound('Trigger');
     return c.json(triggerJson(trigger, await store.triggers.waitingCount(trigger.id)));
   });
 
-  app.patch('/:id', async (c) => {
+  handle(app, updateTrigger, async (c, { params, body: patch }) => {
     const workspaceId = c.get('workspace').id;
-    const current = await store.triggers.get(workspaceId, c.req.param('id'));
+    const current = await store.triggers.get(workspaceId, params.id);
     if (!current) throw notFound('Trigger');
-    const patch = await readJson(c, triggerPatchSchema);
     const definition: TriggerDefinition = {
       on: patch.on ?? current.definition.on,
       steps: patch.steps ?? current.definition.steps,
@@ -177,9 +264,9 @@ export function triggerRoutes({ store, clock }: AppDeps) {
     return c.json(triggerJson(trigger ?? current, await store.triggers.waitingCount(current.id)));
   });
 
-  app.delete('/:id', async (c) => {
+  handle(app, deleteTrigger, async (c, { params }) => {
     const workspaceId = c.get('workspace').id;
-    const trigger = await store.triggers.get(workspaceId, c.req.param('id'));
+    const trigger = await store.triggers.get(workspaceId, params.id);
     if (!trigger) throw notFound('Trigger');
     await store.triggers.delete(workspaceId, trigger.id);
     return c.body(null, 204);

@@ -1,31 +1,91 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { eraseUser } from '../../storage/erase.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { iso, subscriberJson } from '../presenters.ts';
+import type { AppDeps } from '../context.ts';
+import {
+  apiKeySecurity,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { iso, subscriberJson, subscriberSchema } from '../presenters.ts';
 import { notFound } from '../problem.ts';
-import { readJson } from '../validate.ts';
+import { createRouter, handle } from '../route.ts';
 
-const externalIdParam = z.string().min(1).max(256);
+const externalIdParams = z.object({
+  externalId: z.string().min(1).max(256).describe("The user's id in the customer's own system"),
+});
+
+const traitsSchema = z.record(z.string(), z.unknown());
 /** `{ traits: {...} }`, or the traits object itself. */
-export const putUserSchema = z
-  .record(z.string(), z.unknown())
-  .transform((body) =>
-    Object.keys(body).length === 1 &&
-    typeof body.traits === 'object' &&
-    body.traits !== null &&
-    !Array.isArray(body.traits)
-      ? (body.traits as Record<string, unknown>)
-      : body,
-  );
+export const putUserSchema = traitsSchema.transform((body) =>
+  Object.keys(body).length === 1 &&
+  typeof body.traits === 'object' &&
+  body.traits !== null &&
+  !Array.isArray(body.traits)
+    ? (body.traits as Record<string, unknown>)
+    : body,
+);
+
+const isoTime = z.iso.datetime();
+export const userSchema = z
+  .object({
+    externalId: z.string(),
+    traits: traitsSchema,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'User' });
+
+/** A user with everything about them; times are null for a user known only by subscribers. */
+export const userDetailSchema = userSchema
+  .extend({
+    createdAt: isoTime.nullable(),
+    updatedAt: isoTime.nullable(),
+    subscribers: z.array(subscriberSchema),
+    audiences: z.array(
+      z.object({ id: z.string(), name: z.string(), type: z.enum(['manual', 'rule']) }),
+    ),
+  })
+  .meta({ id: 'UserDetail' });
+
+const tags = ['Users'];
+
+const putUser = createRoute({
+  method: 'put',
+  path: '/{externalId}',
+  summary: "Set a user's traits (all of them: what is left out is removed)",
+  tags,
+  security: apiKeySecurity,
+  request: { params: externalIdParams, body: jsonBody(putUserSchema) },
+  responses: { 200: jsonResponse('The user', userSchema), ...problemResponses },
+});
+
+const getUser = createRoute({
+  method: 'get',
+  path: '/{externalId}',
+  summary: 'A user, its subscribers on every site and its audiences',
+  tags,
+  security: apiKeySecurity,
+  request: { params: externalIdParams },
+  responses: { 200: jsonResponse('The user', userDetailSchema), ...problemResponses },
+});
+
+const eraseUser = createRoute({
+  method: 'delete',
+  path: '/{externalId}',
+  summary: 'Erase a user, its subscribers and its events (GDPR)',
+  tags,
+  security: apiKeySecurity,
+  request: { params: externalIdParams },
+  responses: { 204: noContent('Erased: no row names the user any more'), ...problemResponses },
+});
 
 /** `/v1/users/{externalId}`: a user's traits, everything about them, and GDPR erasure. */
 export function userRoutes({ store, clock, log }: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  app.put('/:externalId', async (c) => {
-    const externalId = externalIdParam.parse(c.req.param('externalId'));
-    const traits = await readJson(c, putUserSchema);
+  handle(app, putUser, async (c, { params: { externalId }, body: traits }) => {
     const user = await store.users.replace(c.get('workspace').id, externalId, traits, clock());
     return c.json({
       externalId,
@@ -35,38 +95,14 @@ export function userRoutes({ store, clock, log }: AppDeps) {
     });
   });
 
-  app.get('/:externalId', async (c) => {
+  handle(app, getUser, async (c, { params: { externalId } }) => {
     const workspaceId = c.get('workspace').id;
-    const externalId = c.req.param('externalId');
     const user = await store.users.get(workspaceId, externalId);
     const subscribers = await store.subscribers.list(workspaceId, { externalId }, { limit: 500 });
     if (!user && subscribers.data.length === 0) throw notFound('User');
-
-    const manual = new Set(await store.audiences.manualOfUser(workspaceId, externalId));
-    const audiences = [];
-    for (let cursor: string | undefined; ;) {
-      const page = await store.audiences.list(workspaceId, { limit: 200, cursor });
-      for (const audience of page.data) {
-        let member = manual.has(audience.id);
-        if (!member && audience.rule !== null) {
-          try {
-            member = await store.audiences.hasUser(audience, externalId, clock());
-          } catch (error) {
-            // One audience whose stored rule cannot run (saved before rules were checked)
-            // is left out; it must not hide the user and every other audience.
-            log(`audience ${audience.id} skipped for a user: ${(error as Error).message}`);
-          }
-        }
-        if (member)
-          audiences.push({
-            id: audience.id,
-            name: audience.name,
-            type: audience.rule === null ? 'manual' : 'rule',
-          });
-      }
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
+    const audiences = await store.audiences.ofUser(workspaceId, externalId, clock(), (a, error) =>
+      log(`audience ${a.id} skipped for a user: ${(error as Error).message}`),
+    );
     return c.json({
       externalId,
       traits: user?.traits ?? {},
@@ -77,13 +113,8 @@ export function userRoutes({ store, clock, log }: AppDeps) {
     });
   });
 
-  app.delete('/:externalId', async (c) => {
-    const erased = await eraseUser(
-      store.db.kysely,
-      c.get('workspace').id,
-      c.req.param('externalId'),
-    );
-    if (!erased) throw notFound('User');
+  handle(app, eraseUser, async (c, { params: { externalId } }) => {
+    if (!(await store.users.erase(c.get('workspace').id, externalId))) throw notFound('User');
     return c.body(null, 204);
   });
 

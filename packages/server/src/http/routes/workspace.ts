@@ -1,9 +1,17 @@
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { iso, jobJson, siteJson } from '../presenters.ts';
+import {
+  apiKeySecurity,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  problemResponses,
+} from '../openapi-parts.ts';
+import { iso, jobJson, jobSchema, siteJson, siteSchema } from '../presenters.ts';
 import { notFound } from '../problem.ts';
-import { readJson } from '../validate.ts';
+import { createRouter, handle } from '../route.ts';
 
 const days = z.number().int().min(1).max(36_500);
 /** `PATCH /v1/organization`: what is given changes, the rest stays. */
@@ -17,11 +25,60 @@ export const organizationPatchSchema = z.strictObject({
     .optional(),
 });
 
+const count = z.number().int();
+export const organizationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.iso.datetime(),
+    ingestion: z.object({ received: count, dropped: count, duplicates: count }),
+    retention: z.object({ eventsDays: count, deliveriesDays: count, jobsDays: count }),
+    sites: z.array(
+      siteSchema.extend({
+        features: z.object({
+          categories: z.boolean(),
+          capping: z.boolean(),
+          prompt: siteSchema.shape.prompt.shape.trigger,
+        }),
+      }),
+    ),
+  })
+  .meta({ id: 'Organization' });
+
+const getOrganization = createRoute({
+  method: 'get',
+  path: '/organization',
+  summary: 'The workspace: its settings, its sites and their features',
+  tags: ['Workspace'],
+  security: apiKeySecurity,
+  responses: { 200: jsonResponse('The workspace', organizationSchema), ...problemResponses },
+});
+
+const updateOrganization = createRoute({
+  method: 'patch',
+  path: '/organization',
+  summary: 'Workspace settings: retention {eventsDays, deliveriesDays, jobsDays}',
+  tags: ['Workspace'],
+  security: apiKeySecurity,
+  request: { body: jsonBody(organizationPatchSchema) },
+  responses: { 200: jsonResponse('The workspace', organizationSchema), ...problemResponses },
+});
+
+const getJob = createRoute({
+  method: 'get',
+  path: '/jobs/{id}',
+  summary: 'A job: status and progress of asynchronous work (imports, fan-outs)',
+  tags: ['Workspace'],
+  security: apiKeySecurity,
+  request: { params: idParams },
+  responses: { 200: jsonResponse('The job', jobSchema), ...problemResponses },
+});
+
 /** `/v1/organization` and `/v1/jobs/{id}`: the workspace itself and its async work. */
 export function workspaceRoutes({ store }: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  async function organizationJson(c: Context<AppEnv>) {
+  async function organizationJson(c: Context<AppEnv>): Promise<z.input<typeof organizationSchema>> {
     const workspace = c.get('workspace');
     const sites = await store.sites.list(workspace.id);
     return {
@@ -41,11 +98,10 @@ export function workspaceRoutes({ store }: AppDeps) {
     };
   }
 
-  app.get('/organization', async (c) => c.json(await organizationJson(c)));
+  handle(app, getOrganization, async (c) => c.json(await organizationJson(c)));
 
-  app.patch('/organization', async (c) => {
+  handle(app, updateOrganization, async (c, { body: patch }) => {
     const workspaceId = c.get('workspace').id;
-    const patch = await readJson(c, organizationPatchSchema);
     if (patch.retention) {
       const current = await store.workspaces.retention(workspaceId);
       await store.workspaces.setRetention(workspaceId, { ...current, ...patch.retention });
@@ -53,8 +109,8 @@ export function workspaceRoutes({ store }: AppDeps) {
     return c.json(await organizationJson(c));
   });
 
-  app.get('/jobs/:id', async (c) => {
-    const job = await store.jobs.get(c.get('workspace').id, c.req.param('id'));
+  handle(app, getJob, async (c, { params }) => {
+    const job = await store.jobs.get(c.get('workspace').id, params.id);
     if (!job) throw notFound('Job');
     return c.json(jobJson(job));
   });
