@@ -42,7 +42,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
     idempotency: createIdempotencyStore(kysely),
-    targeting: createTargeting(kysely, audiences),
+    targeting: createTargeting(kysely, dialect, audiences),
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
