@@ -8,6 +8,7 @@ import {
   planRecord,
   type DeliveryResult,
   type DeliveryRow,
+  type NewDelivery,
 } from './deliveries.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -93,7 +94,7 @@ describe.each(DIALECTS)('recording delivery outcomes on %s', (dialect) => {
       expiresAt: now + 60_000,
     };
     // More than one statement's worth, so the chunks meet.
-    const many = Array.from({ length: 2_100 }, (_, i) => ({
+    const many: NewDelivery[] = Array.from({ length: 2_100 }, (_, i) => ({
       ...base,
       id: `dlv_ins_${String(i).padStart(4, '0')}`,
       subscriberId: `sub_ins_${i}`,
