@@ -159,11 +159,13 @@ describe.each(DIALECTS)('fan-out to a rule audience on %s', (dialect) => {
     expect(await snapshotRows('ntf_a')).toBe(0);
   });
 
-  it('skips a subscriber deleted after the snapshot without ending the page early', async () => {
+  it('pages by the snapshot alone: a subscriber deleted after it is still listed, in order', async () => {
     await store.targeting.snapshot('ntf_b', workspaceId, target, now);
     await db.kysely.deleteFrom('subscribers').where('id', '=', buyers[1]!).execute();
     const first = await store.targeting.snapshotPage('ntf_b', null, 3);
-    expect(first.rows.map((r) => r.id)).toEqual([buyers[0], buyers[2]]);
+    // Its delivery fails as "subscriber no longer exists" when sent, as after a window's scan.
+    expect(first.rows.map((r) => r.id)).toEqual(buyers.slice(0, 3));
+    expect(first.rows[0]?.site_id).toBeTruthy();
     expect(first.next).toBe(buyers[2]);
     const rest = await store.targeting.snapshotPage('ntf_b', first.next, 100);
     expect(rest.rows.map((r) => r.id)).toEqual(buyers.slice(3));

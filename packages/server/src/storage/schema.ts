@@ -14,7 +14,7 @@ import type { Generated } from 'kysely';
  * - `receipts`: by `delivery_id` of a delivery found on the receipt's site (`getOnSite`).
  * - `push_log`: by `subscriber_id` of a claimed delivery's subscriber (capping.ts).
  * - `target_snapshots`: by `notification_id` of the fan-out's notification (workspace-scoped),
- *   and joined to `subscribers` (target-snapshots.ts).
+ *   filled from the workspace's subscribers (target-snapshots.ts).
  * - `workspaces` itself, by the API key's workspace.
  * Ids are random and global (`newId`), so a foreign id never matches a scoped lookup.
  * `evergreen_sends` had no workspace and was deleted by member key alone (issue 9): it now
@@ -101,6 +101,8 @@ export interface PushLogTable {
 export interface TargetSnapshotTable {
   notification_id: string;
   subscriber_id: string;
+  site_id: string;
+  timezone: string | null;
 }
 
 export interface AudienceTable {
