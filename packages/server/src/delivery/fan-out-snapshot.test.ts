@@ -229,6 +229,31 @@ describe.each(DIALECTS)('fan-out to a rule audience on %s', (dialect) => {
     buyers.pop();
   });
 
+  it('retention removes the snapshot of a fan-out that failed for good, and only that', async () => {
+    const failed = await notification();
+    const running = await notification();
+    await store.targeting.snapshot(failed.notificationId, workspaceId, target, now);
+    await store.targeting.snapshot(running.notificationId, workspaceId, target, now);
+    await store.targeting.snapshot('ntf_gone', workspaceId, target, now);
+    await db.kysely
+      .updateTable('jobs')
+      .set({ status: 'failed' })
+      .where('id', '=', failed.jobId)
+      .execute();
+    await db.kysely
+      .updateTable('jobs')
+      .set({ status: 'running' })
+      .where('id', '=', running.jobId)
+      .execute();
+    let removed = 0;
+    for (let n; (n = await store.retention.targetSnapshots(7)) > 0;) removed += n;
+    expect(removed).toBe(2 * buyers.length);
+    expect(await snapshotRows(failed.notificationId)).toBe(0);
+    expect(await snapshotRows('ntf_gone')).toBe(0);
+    expect(await snapshotRows(running.notificationId)).toBe(buyers.length);
+    await store.targeting.dropSnapshot(running.notificationId);
+  });
+
   it('a cancelled fan-out drops its snapshot', async () => {
     const { notificationId, jobId } = await notification();
     expect(await store.notifications.cancel(workspaceId, notificationId, now)).toBe(true);
