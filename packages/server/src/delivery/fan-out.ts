@@ -10,6 +10,8 @@ export interface FanOutPayload {
   notificationId: string;
   /** Where the next page or window starts; the job resumes there when it is taken over. */
   cursor: string | null;
+  /** The target was resolved once into a snapshot (see targeting.snapshot); read from it. */
+  snapshot?: boolean;
 }
 
 /**
@@ -31,25 +33,48 @@ export function createFanOut(deps: {
   const { store, clock } = deps;
 
   return async function runFanOut(job: Job, signal?: AbortSignal): Promise<{ targeted: number }> {
-    const payload = job.payload as FanOutPayload;
+    let payload = job.payload as FanOutPayload;
     const notification = await store.notifications.get(job.workspaceId, payload.notificationId);
     if (!notification) throw new Error(`notification ${payload.notificationId} not found`);
     if (notification.cancelled) return { targeted: job.progress.done };
 
     let cursor = payload.cursor;
     let done = job.progress.done;
-    const total =
-      job.progress.total ||
-      (await store.targeting.count(job.workspaceId, notification.target, notification.sendAt));
+    let total = job.progress.total;
     // A target naming its users or subscribers is found through their indexes, a page at a
-    // time; anything broader is scanned in windows of subscribers (see targeting.scan).
+    // time; one naming audiences on PostgreSQL is resolved once into a snapshot; anything
+    // else is scanned in windows of subscribers (see targeting.scan).
     const narrow = Boolean(notification.target.externalIds || notification.target.subscriberIds);
+    const snapshot = !narrow && store.targeting.resolvesOnce(notification.target);
+    if (snapshot && !payload.snapshot) {
+      total = await store.targeting.snapshot(
+        notification.id,
+        job.workspaceId,
+        notification.target,
+        notification.sendAt,
+      );
+      payload = { ...payload, snapshot: true };
+      const now = clock();
+      await store.jobs.checkpoint(
+        job.id,
+        { done, total, payload, leaseUntil: now + deps.leaseMs },
+        now,
+      );
+    } else if (!snapshot && !total) {
+      total = await store.targeting.count(
+        job.workspaceId,
+        notification.target,
+        notification.sendAt,
+      );
+    }
     for (;;) {
       // Shutting down: stop between pages; the checkpoint says where the next worker resumes.
       signal?.throwIfAborted();
       let rows: TargetRow[];
       let next: string | null;
-      if (narrow) {
+      if (snapshot) {
+        ({ rows, next } = await store.targeting.snapshotPage(notification.id, cursor, deps.window));
+      } else if (narrow) {
         rows = await store.targeting.page(
           job.workspaceId,
           notification.target,
@@ -72,7 +97,10 @@ export function createFanOut(deps: {
       const nextPayload: FanOutPayload = { ...payload, cursor: next };
       const cancelled = await store.transaction(async (tx) => {
         // A cancel committed since the last page: write nothing more (see notifications.cancel).
-        if (await tx.notifications.isCancelled(notification.id)) return true;
+        if (await tx.notifications.isCancelled(notification.id)) {
+          if (snapshot) await tx.targeting.dropSnapshot(notification.id);
+          return true;
+        }
         await tx.deliveries.insertMany(
           rows.map((subscriber) => ({
             id: newId('dlv'),
@@ -100,6 +128,7 @@ export function createFanOut(deps: {
           },
           now,
         );
+        if (snapshot && next === null) await tx.targeting.dropSnapshot(notification.id);
         return false;
       });
       if (cancelled) break;

@@ -8,6 +8,7 @@ import {
   planRecord,
   type DeliveryResult,
   type DeliveryRow,
+  type NewDelivery,
 } from './deliveries.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -81,6 +82,55 @@ describe.each(DIALECTS)('recording delivery outcomes on %s', (dialect) => {
       .filter((d) => d.notification_id === notificationId)
       .sort((a, b) => a.id.localeCompare(b.id));
   }
+
+  it('inserts deliveries as given, capped ones finished, and each (notification, subscriber) once', async () => {
+    const base = {
+      notificationId: 'ntf_insert',
+      workspaceId,
+      siteId,
+      campaignId: 'cmp_1',
+      messageId: 'm "1" é',
+      nextAttemptAt: now + 5,
+      expiresAt: now + 60_000,
+    };
+    // More than one statement's worth, so the chunks meet.
+    const many: NewDelivery[] = Array.from({ length: 2_100 }, (_, i) => ({
+      ...base,
+      id: `dlv_ins_${String(i).padStart(4, '0')}`,
+      subscriberId: `sub_ins_${i}`,
+      status: 'queued' as const,
+    }));
+    many[1] = { ...many[1]!, status: 'capped', cappingIgnored: true };
+    await store.deliveries.insertMany(many);
+    await store.deliveries.insertMany([{ ...many[0]!, id: 'dlv_ins_again' }]);
+    const rows = await db.kysely
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('notification_id', '=', 'ntf_insert')
+      .orderBy('id')
+      .execute();
+    expect(rows).toHaveLength(2_100);
+    expect(rows[0]).toMatchObject({
+      id: 'dlv_ins_0000',
+      notification_id: 'ntf_insert',
+      workspace_id: workspaceId,
+      subscriber_id: 'sub_ins_0',
+      site_id: siteId,
+      campaign_id: 'cmp_1',
+      message_id: 'm "1" é',
+      status: 'queued',
+      next_attempt_at: now + 5,
+      lease_until: null,
+      expires_at: now + 60_000,
+      sent_at: null,
+      finished_at: null,
+      last_error: null,
+      capping_ignored: 0,
+      attempts: 0,
+    });
+    expect(rows[1]).toMatchObject({ status: 'capped', finished_at: now + 5, capping_ignored: 1 });
+    await db.kysely.deleteFrom('deliveries').where('notification_id', '=', 'ntf_insert').execute();
+  });
 
   it('records 600 outcomes of five kinds with a handful of UPDATEs, and the stats once each', async () => {
     const claimed = await claimFresh(600, 'ntf_a');

@@ -65,36 +65,61 @@ function emptyCounts(): NotificationCounts {
   };
 }
 
+/** Deliveries per INSERT: a JSON parameter of a few hundred kB at most. */
+const INSERT_CHUNK = 2_000;
+
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
   const deliveries = {
-    /** Idempotent: a delivery for the same (notification, subscriber) is written once. */
+    /**
+     * Idempotent: a delivery for the same (notification, subscriber) is written once. Rows
+     * travel as one JSON parameter per statement (as in events.insertFanned): a fan-out
+     * writes every delivery through here, and building a 15-column VALUES list costs the
+     * main thread ~9 µs a row against ~3 µs for the JSON (SQLite; ~6 against ~1 on PostgreSQL).
+     */
     async insertMany(rows: readonly NewDelivery[], trx: Kysely<Database> = db): Promise<void> {
-      if (rows.length === 0) return;
-      // 500 rows × 14 columns stays under SQLite's 32,766 bound-parameter limit.
-      for (let i = 0; i < rows.length; i += 500) {
-        await trx
-          .insertInto('deliveries')
-          .values(
-            rows.slice(i, i + 500).map((r) => ({
-              id: r.id,
-              notification_id: r.notificationId,
-              workspace_id: r.workspaceId,
-              subscriber_id: r.subscriberId,
-              site_id: r.siteId,
-              campaign_id: r.campaignId,
-              message_id: r.messageId,
-              status: r.status,
-              next_attempt_at: r.nextAttemptAt,
-              lease_until: null,
-              expires_at: r.expiresAt,
-              sent_at: null,
-              finished_at: r.status === 'queued' ? null : r.nextAttemptAt,
-              last_error: null,
-              capping_ignored: r.cappingIgnored ? 1 : 0,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
-          .execute();
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const json = JSON.stringify(
+          rows
+            .slice(i, i + INSERT_CHUNK)
+            .map((r) => [
+              r.id,
+              r.notificationId,
+              r.workspaceId,
+              r.subscriberId,
+              r.siteId,
+              r.campaignId,
+              r.messageId,
+              r.status,
+              r.nextAttemptAt,
+              r.expiresAt,
+              r.cappingIgnored ? 1 : 0,
+            ]),
+        );
+        const column = (index: number, type: 'TEXT' | 'BIGINT' | 'INTEGER') =>
+          dialect === 'postgres'
+            ? sql`CAST(r ->> ${sql.lit(index)} AS ${sql.raw(type)})`
+            : sql`CAST(r.value ->> ${sql.lit(index)} AS ${sql.raw(type === 'TEXT' ? 'TEXT' : 'INTEGER')})`;
+        const source =
+          dialect === 'postgres'
+            ? sql`jsonb_array_elements(${json}::jsonb) r`
+            : sql`json_each(${json}) r`;
+        // `WHERE true`: SQLite would read `ON` as a join's without it.
+        await sql`
+          INSERT INTO deliveries (id, notification_id, workspace_id, subscriber_id, site_id,
+            campaign_id, message_id, status, next_attempt_at, lease_until, expires_at, sent_at,
+            finished_at, last_error, capping_ignored)
+          SELECT id, notification_id, workspace_id, subscriber_id, site_id, campaign_id,
+            message_id, status, next_attempt_at, NULL, expires_at, NULL,
+            CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END, NULL, capping_ignored
+          FROM (SELECT ${column(0, 'TEXT')} AS id, ${column(1, 'TEXT')} AS notification_id,
+              ${column(2, 'TEXT')} AS workspace_id, ${column(3, 'TEXT')} AS subscriber_id,
+              ${column(4, 'TEXT')} AS site_id, ${column(5, 'TEXT')} AS campaign_id,
+              ${column(6, 'TEXT')} AS message_id, ${column(7, 'TEXT')} AS status,
+              ${column(8, 'BIGINT')} AS next_attempt_at, ${column(9, 'BIGINT')} AS expires_at,
+              ${column(10, 'INTEGER')} AS capping_ignored
+            FROM ${source}) d
+          WHERE true
+          ON CONFLICT (notification_id, subscriber_id) DO NOTHING`.execute(trx);
       }
     },
 

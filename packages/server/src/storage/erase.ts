@@ -8,7 +8,8 @@ import { inTransaction } from './transaction.ts';
  * names the user or holds its traits or event properties). Deleted: the user, every
  * subscriber it has on any site, their categories, events (also those recorded under their
  * anonymous ids), trigger runs (they copy event properties), queued deliveries, push log,
- * audience memberships and evergreen marks. Kept, with the ids replaced by "[erased]":
+ * audience memberships, evergreen marks and running fan-outs' target snapshots. Kept, with
+ * the ids replaced by "[erased]":
  * finished deliveries (and their receipts), the notifications that targeted the user and
  * jobs whose payload named it (members imports), so counts and history stay. Campaign counters stay: they hold no personal data. Every
  * statement names the workspace, so another workspace's user of the same name is untouched.
@@ -121,6 +122,8 @@ export async function eraseUser(
         .execute();
       // Subscriber ids are global and were just read from this workspace.
       await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
+      // A fan-out running meanwhile skips them (its page joins subscribers).
+      await trx.deleteFrom('target_snapshots').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
     }

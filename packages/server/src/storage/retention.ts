@@ -77,6 +77,32 @@ export function createRetentionStore(db: Kysely<Database>, dialect: DialectName)
       return deleted(result);
     },
 
+    /**
+     * Target snapshots a fan-out left behind: its job ended without reaching the end (it
+     * failed for good). Finds the snapshots' notifications with a loose index scan, so the
+     * rows of fan-outs still running cost one probe per notification, not one per row.
+     */
+    async targetSnapshots(limit: number): Promise<number> {
+      const ended = await sql<{ id: string }>`
+        WITH RECURSIVE snapshot(id) AS (
+          SELECT min(notification_id) FROM target_snapshots
+          UNION ALL
+          SELECT (SELECT min(notification_id) FROM target_snapshots WHERE notification_id > s.id)
+          FROM snapshot s WHERE s.id IS NOT NULL)
+        SELECT s.id FROM snapshot s
+        WHERE s.id IS NOT NULL AND NOT EXISTS (
+          SELECT 1 FROM notifications n JOIN jobs j ON j.id = n.job_id
+          WHERE n.id = s.id AND j.status IN ('queued', 'running'))`.execute(db);
+      // A few hundred at a time: an `IN` list stays small, and the next call takes the rest.
+      const ids = ended.rows.slice(0, 500).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      const result = await sql`
+        DELETE FROM target_snapshots WHERE ${rowId} IN (
+          SELECT ${rowId} FROM target_snapshots WHERE notification_id IN (${sql.join(ids)})
+          LIMIT ${limit}${skipLocked})`.execute(db);
+      return deleted(result);
+    },
+
     /** Pushes logged for caps, across workspaces. */
     async pushLog(before: number, limit: number): Promise<number> {
       const result = await sql`

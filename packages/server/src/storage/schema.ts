@@ -13,6 +13,8 @@ import type { Generated } from 'kysely';
  *   (`GET /v1/campaigns/{id}/stats`), or of a delivery (workspace-scoped) when counting.
  * - `receipts`: by `delivery_id` of a delivery found on the receipt's site (`getOnSite`).
  * - `push_log`: by `subscriber_id` of a claimed delivery's subscriber (capping.ts).
+ * - `target_snapshots`: by `notification_id` of the fan-out's notification (workspace-scoped),
+ *   filled from the workspace's subscribers (target-snapshots.ts).
  * - `workspaces` itself, by the API key's workspace.
  * Ids are random and global (`newId`), so a foreign id never matches a scoped lookup.
  * `evergreen_sends` had no workspace and was deleted by member key alone (issue 9): it now
@@ -40,6 +42,7 @@ export interface Database {
   triggers: TriggerTable;
   trigger_runs: TriggerRunTable;
   push_log: PushLogTable;
+  target_snapshots: TargetSnapshotTable;
 }
 
 export interface TriggerTable {
@@ -92,6 +95,14 @@ export interface PushLogTable {
   subscriber_id: string;
   campaign_id: string;
   sent_at: number;
+}
+
+/** A subscriber a fan-out resolved for its notification (PostgreSQL, targets with audiences). */
+export interface TargetSnapshotTable {
+  notification_id: string;
+  subscriber_id: string;
+  site_id: string;
+  timezone: string | null;
 }
 
 export interface AudienceTable {

@@ -77,7 +77,7 @@ function repositories(
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
     idempotency: createIdempotencyStore(kysely),
-    targeting: createTargeting(kysely, audiences),
+    targeting: createTargeting(kysely, dialect, audiences),
     evergreen: createEvergreenStore(kysely, audiences),
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),

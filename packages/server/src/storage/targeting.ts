@@ -1,23 +1,23 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Target } from '../domain/target.ts';
 import type { AudienceStore } from './audiences.ts';
+import type { DialectName } from './database.ts';
 import { inCategories } from './rule-sql.ts';
 import type { Database } from './schema.ts';
+import { createTargetSnapshots } from './target-snapshots.ts';
+import type { SubscriberQuery, TargetRow } from './target-row.ts';
 
-export interface TargetRow {
-  id: string;
-  site_id: string;
-  /** For quiet hours: deliveries wait for the window in the subscriber's own time. */
-  timezone: string | null;
-}
-
-type SubscriberQuery = SelectQueryBuilder<Database, 'subscribers', TargetRow>;
+export type { SubscriberQuery, TargetRow };
 
 /**
  * Resolves a target in SQL, one page at a time in id order, so a fan-out never holds the
  * whole audience in memory. Each selector adds a WHERE clause (AND).
  */
-export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) {
+export function createTargeting(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  audiences: AudienceStore,
+) {
   async function query(workspaceId: string, target: Target, now: number): Promise<SubscriberQuery> {
     let q = db
       .selectFrom('subscribers')
@@ -50,6 +50,8 @@ export function createTargeting(db: Kysely<Database>, audiences: AudienceStore) 
   }
 
   return {
+    ...createTargetSnapshots(db, dialect, query),
+
     async count(workspaceId: string, target: Target, now: number): Promise<number> {
       const row = await (
         await query(workspaceId, target, now)
