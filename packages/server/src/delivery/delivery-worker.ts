@@ -1,3 +1,4 @@
+import type { Lane } from '../domain/lane.ts';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
@@ -18,6 +19,9 @@ export interface DeliveryWorkerOptions {
    * encrypted while the current one is on the network, so the database and the network overlap.
    */
   batchesInFlight: number;
+  /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
+  expressBatchSize?: number;
+  expressBatchesInFlight?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
 
@@ -35,7 +39,10 @@ type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
  * Claims due deliveries a batch at a time, sends them and records what happened, one batch
- * transaction each. `claimNext` is the step the worker loop in `workers.ts` repeats.
+ * transaction each. Two lanes, each with its own batch slots: `claimExpress` (small, trigger
+ * and evergreen sends) and `claimNext` (broadcasts, one workspace per batch in turn), so an
+ * express push never waits for a broadcast batch to finish. Both are steps the worker loops
+ * in `workers.ts` repeat.
  */
 export function createDeliveryWorker(deps: {
   store: Store;
@@ -46,8 +53,11 @@ export function createDeliveryWorker(deps: {
 }) {
   const { store, sender, clock, options } = deps;
   const slots = createLimiter(options.batchesInFlight);
+  const expressSlots = createLimiter(options.expressBatchesInFlight ?? 2);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  /** The workspace of the last bulk batch: the next claim starts after it (round-robin). */
+  let lastWorkspace: string | null = null;
 
   type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
@@ -73,6 +83,7 @@ export function createDeliveryWorker(deps: {
    * workspace it belongs to, goes on.
    */
   async function deliver(batch: DeliveryRow[]): Promise<void> {
+    const express = batch.every((d) => d.lane === 'express');
     const now = clock();
     const recorded: Recorded[] = [];
     let context: BatchContext;
@@ -118,7 +129,7 @@ export function createDeliveryWorker(deps: {
         continue;
       }
       sending.push(item.delivery);
-      messages.push(item.message);
+      messages.push(express ? { ...item.message, express } : item.message);
     }
     const sent = await sendUnlessCancelled(sending, messages);
     const answeredAt = clock();
@@ -264,35 +275,58 @@ export function createDeliveryWorker(deps: {
     return { delivery, message, slot };
   }
 
+  /** Claims one batch of `lane` (never mixed) and starts sending it. */
+  async function claim(lane: Lane): Promise<DeliveryRow[]> {
+    const now = clock();
+    if (lane === 'express')
+      return store.deliveries.claimExpress(now, options.leaseMs, options.expressBatchSize ?? 100);
+    const { rows, workspaceId } = await store.deliveries.claimBulk(
+      now,
+      options.leaseMs,
+      options.batchSize,
+      lastWorkspace,
+    );
+    lastWorkspace = workspaceId;
+    return rows;
+  }
+
+  async function claimInto(lane: Lane): Promise<boolean> {
+    if (stopping) return false;
+    const laneSlots = lane === 'express' ? expressSlots : slots;
+    await laneSlots.acquire();
+    let batch: DeliveryRow[] = [];
+    try {
+      if (!stopping) batch = await claim(lane);
+    } finally {
+      if (batch.length === 0) laneSlots.release();
+    }
+    if (batch.length === 0) return false;
+    const running = deliver(batch)
+      .catch((error: Error) => {
+        // The batch's leases run out and the next claim sends what was not recorded.
+        deps.log?.(`delivery batch failed: ${error.stack ?? error.message}`);
+      })
+      .finally(() => {
+        inFlight.delete(running);
+        laneSlots.release();
+      });
+    inFlight.add(running);
+    return true;
+  }
+
   return {
     /**
      * Waits for a free batch slot, claims a batch and starts it without waiting for it to
      * finish. Returns false when nothing was due (the loop then sleeps until woken).
      */
     async claimNext(): Promise<boolean> {
-      if (stopping) return false;
-      await slots.acquire();
-      let batch: DeliveryRow[] = [];
-      try {
-        if (!stopping)
-          batch = await store.deliveries.claimDue(clock(), options.leaseMs, options.batchSize);
-      } finally {
-        if (batch.length === 0) slots.release();
-      }
-      if (batch.length === 0) return false;
-      const running = deliver(batch)
-        .catch((error: Error) => {
-          // The batch's leases run out and the next claim sends what was not recorded.
-          deps.log?.(`delivery batch failed: ${error.stack ?? error.message}`);
-        })
-        .finally(() => {
-          inFlight.delete(running);
-          slots.release();
-        });
-      inFlight.add(running);
-      return true;
+      return claimInto('bulk');
     },
-    /** Claims, sends and records one batch, waiting for it (tests and scripts). */
+    /** `claimNext` for the express lane. */
+    async claimExpress(): Promise<boolean> {
+      return claimInto('express');
+    },
+    /** Claims, sends and records one batch, express first, waiting for it (tests and scripts). */
     async runOnce(): Promise<number> {
       const batch = await store.deliveries.claimDue(clock(), options.leaseMs, options.batchSize);
       if (batch.length > 0) await deliver(batch);

@@ -88,6 +88,7 @@ export function createFanOut(deps: {
               : now,
             expiresAt: notification.expiresAt,
             cappingIgnored: notification.ignoreCapping,
+            lane: job.lane,
           })),
           trx,
         );

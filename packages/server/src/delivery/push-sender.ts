@@ -17,6 +17,11 @@ export interface PushMessage {
   topic: string | null;
   /** False once the message is no longer wanted (its notification was cancelled): not sent. */
   wanted?: () => boolean;
+  /**
+   * An express-lane push: encrypted on `expressPool` (the main thread, not behind a
+   * broadcast's chunks queued on the encryption threads) and first in the origin's queue.
+   */
+  express?: boolean;
 }
 
 /** What became of one message. Only `answered` and `unreachable` made a push request. */
@@ -49,6 +54,8 @@ export function createPushSender(deps: {
   transport: PushTransport;
   vapid: VapidCache;
   pool: EncryptionPool;
+  /** Encrypts express messages; default `pool`. */
+  expressPool?: EncryptionPool;
   clock: () => number;
   concurrency: number;
 }) {
@@ -60,7 +67,7 @@ export function createPushSender(deps: {
     const origin = new URL(endpoint).origin;
     let limiter = limiters.get(origin);
     if (!limiter) limiters.set(origin, (limiter = createLimiter(deps.concurrency)));
-    await limiter.acquire();
+    await limiter.acquire(message.express === true);
     try {
       // Shutting down: requests already on the wire finish, the ones still queued behind
       // the limiter are handed back instead of holding up the exit.
@@ -99,7 +106,8 @@ export function createPushSender(deps: {
       const results: Array<Promise<SendResult>> = [];
       for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
         const chunk = messages.slice(start, start + ENCRYPT_CHUNK);
-        const bodies = deps.pool.encrypt(
+        const pool = chunk[0]?.express ? (deps.expressPool ?? deps.pool) : deps.pool;
+        const bodies = pool.encrypt(
           chunk.map((m) => ({ ...m.subscription.keys, plaintext: m.payload })),
         );
         chunk.forEach((message, i) => {

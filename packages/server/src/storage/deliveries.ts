@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
@@ -18,6 +19,8 @@ export interface NewDelivery {
   expiresAt: number;
   /** Sent with ignoreCapping: caps did not apply, and the count says so. */
   cappingIgnored?: boolean;
+  /** Default `bulk`; `express` rows are claimed first (domain/lane.ts). */
+  lane?: Lane;
 }
 
 /** What happened to one claimed delivery, decided by the worker. */
@@ -68,7 +71,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     /** Idempotent: a delivery for the same (notification, subscriber) is written once. */
     async insertMany(rows: readonly NewDelivery[], trx: Kysely<Database> = db): Promise<void> {
       if (rows.length === 0) return;
-      // 500 rows × 14 columns stays under SQLite's 32,766 bound-parameter limit.
+      // 500 rows × 15 columns stays under SQLite's 32,766 bound-parameter limit.
       for (let i = 0; i < rows.length; i += 500) {
         await trx
           .insertInto('deliveries')
@@ -89,6 +92,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
               finished_at: r.status === 'queued' ? null : r.nextAttemptAt,
               last_error: null,
               capping_ignored: r.cappingIgnored ? 1 : 0,
+              lane: r.lane ?? 'bulk',
             })),
           )
           .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
@@ -97,25 +101,47 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
 
     /**
-     * Claims up to `limit` due deliveries with a lease. A worker that dies before recording
-     * the outcome leaves the lease to expire and the delivery is sent again (at least once).
+     * Claims up to `limit` due deliveries with a lease, express before bulk. A worker that
+     * dies before recording the outcome leaves the lease to expire and the delivery is sent
+     * again (at least once). The workers use the lane claims below; this is for scripts.
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      let due = db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('status', '=', 'queued')
-        .where('next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('next_attempt_at')
-        .limit(limit);
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-      return db
-        .updateTable('deliveries')
-        .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+      const express = await deliveries.claimExpress(now, leaseMs, limit);
+      if (express.length === limit) return express;
+      const bulk = await deliveries.claimBulk(now, leaseMs, limit - express.length, null);
+      return [...express, ...bulk.rows];
+    },
+
+    /** Claims due express deliveries, oldest first, through `deliveries_lane_due`. */
+    async claimExpress(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+      return lease(dueQuery(now, 'express').orderBy('next_attempt_at').limit(limit), now, leaseMs);
+    },
+
+    /**
+     * Claims a batch of one workspace's due bulk deliveries: the first workspace after
+     * `after` (in id order, wrapping around) that has some. A worker passes the workspace of
+     * its last batch, so workspaces take turns batch by batch — one tenant's million-row
+     * broadcast and another's thousand go out side by side. Finding the next workspace is
+     * one index probe per workspace with queued bulk rows (`deliveries_lane_workspace_due`).
+     */
+    async claimBulk(
+      now: number,
+      leaseMs: number,
+      limit: number,
+      after: string | null,
+    ): Promise<{ rows: DeliveryRow[]; workspaceId: string | null }> {
+      const first = await nextBulkWorkspace(now, after);
+      const workspaceId = first ?? (after === null ? null : await nextBulkWorkspace(now, null));
+      if (workspaceId === null) return { rows: [], workspaceId: null };
+      const rows = await lease(
+        dueQuery(now, 'bulk')
+          .where('workspace_id', '=', workspaceId)
+          .orderBy('next_attempt_at')
+          .limit(limit),
+        now,
+        leaseMs,
+      );
+      return { rows, workspaceId };
     },
 
     /**
@@ -240,8 +266,64 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         .executeTakeFirst();
     },
   };
+
+  function dueQuery(now: number, lane: Lane) {
+    return db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('lane', '=', lane)
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  }
+
+  function lease(
+    due: ReturnType<typeof dueQuery>,
+    now: number,
+    leaseMs: number,
+  ): Promise<DeliveryRow[]> {
+    const locked = dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+    return db
+      .updateTable('deliveries')
+      .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
+      .where('id', 'in', locked)
+      .returningAll()
+      .execute();
+  }
+
+  /**
+   * The first workspace after `after` with a due, unleased bulk delivery. Each step is an
+   * index probe: the next workspace with queued bulk rows, then whether one of its rows is
+   * due. Bounded: after {@link WORKSPACE_PROBES} workspaces with nothing due, none.
+   */
+  async function nextBulkWorkspace(now: number, after: string | null): Promise<string | null> {
+    let cursor = after;
+    for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
+      const next = await db
+        .selectFrom('deliveries')
+        .select('workspace_id')
+        .where('status', '=', 'queued')
+        .where('lane', '=', 'bulk')
+        .$if(cursor !== null, (q) => q.where('workspace_id', '>', cursor as string))
+        .orderBy('workspace_id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return null;
+      const due = await dueQuery(now, 'bulk')
+        .where('workspace_id', '=', next.workspace_id)
+        .limit(1)
+        .executeTakeFirst();
+      if (due) return next.workspace_id;
+      cursor = next.workspace_id;
+    }
+    return null;
+  }
+
   return deliveries;
 }
+
+/** Workspaces with queued but not yet due bulk rows a claim looks past before it gives up. */
+const WORKSPACE_PROBES = 100;
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 

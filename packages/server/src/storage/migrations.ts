@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
+import { migration as lanes } from './migrations/0012_lanes.ts';
 import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
@@ -380,6 +381,7 @@ const migrations: Record<string, Migration> = {
   },
   '0010_render': render,
   '0011_cancel': cancel,
+  '0012_lanes': lanes,
   '0006_tenancy': tenancy,
   '0007_retention': retention,
   '0005_identity': identity,

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Lane } from '../domain/lane.ts';
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds in BIGINT
@@ -257,6 +258,8 @@ export interface NotificationTable {
   trigger_id: string | null;
   /** JSON of the event properties `{{properties.x}}` renders with, per delivery; triggers only. */
   properties: string | null;
+  /** `throttle.perMinute`: the fan-out spreads its deliveries' due times at this rate. */
+  throttle_per_minute: number | null;
 }
 
 /** `cancelled`: its notification was cancelled before this delivery was sent (or while it waited to retry). */
@@ -279,6 +282,8 @@ export interface DeliveryTable {
   finished_at: number | null;
   last_error: string | null;
   capping_ignored: Generated<number>;
+  /** `express` (small, trigger and evergreen sends) is claimed ahead of `bulk` (domain/lane.ts). */
+  lane: Generated<Lane>;
 }
 
 export interface ReceiptTable {
@@ -305,6 +310,7 @@ export interface JobTable {
   attempts: Generated<number>;
   created_at: number;
   updated_at: number;
+  lane: Generated<Lane>;
 }
 
 export interface IdempotencyKeyTable {
