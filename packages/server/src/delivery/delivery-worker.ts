@@ -8,7 +8,8 @@ import { createLimiter } from './limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
 import { triggerStats } from './trigger-feedback.ts';
-import type { PushMessage, PushSender } from './push-sender.ts';
+import { createOutcomeRecorder } from './outcome-recorder.ts';
+import type { PushMessage, PushSender, SendResult } from './push-sender.ts';
 
 export interface DeliveryWorkerOptions {
   /** How long a claimed delivery stays with this worker before others may take it. */
@@ -22,6 +23,8 @@ export interface DeliveryWorkerOptions {
   /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
   expressBatchSize?: number;
   expressBatchesInFlight?: number;
+  /** Outcomes per group commit (default 32; a group is also written 5 ms after its first). */
+  recordEvery?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
 
@@ -38,8 +41,8 @@ type Ready = { delivery: DeliveryRow; message: PushMessage; slot: SlotRequest | 
 type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
- * Claims due deliveries a batch at a time, sends them and records what happened, one batch
- * transaction each. Two lanes, each with its own batch slots: `claimExpress` (small, trigger
+ * Claims due deliveries a batch at a time, sends them and records what happened as it
+ * happens (group commit, outcome-recorder.ts). Two lanes, each with its own batch slots: `claimExpress` (small, trigger
  * and evergreen sends) and `claimNext` (broadcasts, one workspace per batch in turn), so an
  * express push never waits for a broadcast batch to finish. Both are steps the worker loops
  * in `workers.ts` repeat.
@@ -131,21 +134,75 @@ export function createDeliveryWorker(deps: {
       sending.push(item.delivery);
       messages.push(express ? { ...item.message, express } : item.message);
     }
-    const sent = await sendUnlessCancelled(sending, messages);
-    const answeredAt = clock();
-    sent.forEach((result, i) => {
+    // Outcomes are committed as they come, a small group at a time, not once the whole batch
+    // is answered: a crash repeats only what was in flight or not yet committed.
+    const recorder = createOutcomeRecorder<Recorded>({
+      write: (rows) => write(rows, context),
+      maxRows: options.recordEvery ?? 32,
+    });
+    recorder.add(recorded);
+    const heard = new Set<number>();
+    const settle = (i: number, result: SendResult) => {
+      if (heard.has(i)) return;
+      heard.add(i);
       const delivery = sending[i] as DeliveryRow;
       const outcome = deliveryResult(result, delivery, {
-        now: answeredAt,
+        now: clock(),
         policy: options.retryPolicy,
       });
-      if (outcome) recorded.push({ delivery, result: outcome });
-    });
+      if (outcome) recorder.add([{ delivery, result: outcome }]);
+    };
+    const renewal = renewWhileSending(sending, heard);
     try {
-      await store.deliveries.record(recorded, clock(), statsFor(recorded, context));
+      const results = await sendUnlessCancelled(
+        sending,
+        messages.map((m) => ({ ...m, leaseEnds: renewal.leaseEnds })),
+        settle,
+      );
+      // A sender that reports only at the end (a test double) is recorded the same way.
+      results.forEach((result, i) => settle(i, result));
+    } finally {
+      renewal.stop();
+    }
+    await recorder.drain();
+  }
+
+  /**
+   * Renews the batch's lease at every half lease while requests are still unanswered: a slow
+   * push service (or a busy origin shared by two batches) can keep a batch longer than one
+   * lease, and a lease running out under a request in flight lets another claim send it
+   * again. A renewal that fails (a database pause outlived the lease) stops the rest: they
+   * come back `late` and go to the next claim.
+   */
+  function renewWhileSending(sending: DeliveryRow[], heard: Set<number>) {
+    let leaseUntil = sending[0]?.lease_until ?? 0;
+    let renewing: Promise<unknown> | undefined;
+    const timer = setInterval(
+      () => {
+        const held = sending.filter((_, i) => !heard.has(i)).map((d) => d.id);
+        if (renewing || held.length === 0) return;
+        const to = clock() + options.leaseMs;
+        renewing = store.deliveries
+          .renewLeases(held, leaseUntil, to)
+          .then((all) => (leaseUntil = all ? to : Math.min(leaseUntil, clock())))
+          .catch((error: Error) => deps.log?.(`lease renewal failed: ${error.message}`))
+          .finally(() => (renewing = undefined));
+      },
+      Math.max(10, options.leaseMs / 2),
+    );
+    return {
+      leaseEnds: () => leaseUntil,
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /** Records a group of outcomes in one transaction, else one by one. */
+  async function write(rows: Recorded[], context: BatchContext): Promise<void> {
+    try {
+      await store.deliveries.record(rows, clock(), statsFor(rows, context));
     } catch (error) {
-      deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
-      await recordEach(recorded, context);
+      deps.log?.(`recording a group failed, recording one by one: ${(error as Error).message}`);
+      await recordEach(rows, context);
     }
   }
 
@@ -154,7 +211,11 @@ export function createDeliveryWorker(deps: {
    * were cancelled since it was claimed — by this process or any other — so the requests still
    * waiting for the push service's turn are withdrawn (API.md: only those in flight arrive).
    */
-  async function sendUnlessCancelled(sending: DeliveryRow[], messages: PushMessage[]) {
+  async function sendUnlessCancelled(
+    sending: DeliveryRow[],
+    messages: PushMessage[],
+    onResult: (index: number, result: SendResult) => void,
+  ) {
     const ids = unique(sending.map((d) => d.notification_id));
     let cancelled = new Set<string>();
     let polling: Promise<void> | undefined;
@@ -172,6 +233,7 @@ export function createDeliveryWorker(deps: {
           const notificationId = (sending[i] as DeliveryRow).notification_id;
           return { ...message, wanted: () => !cancelled.has(notificationId) };
         }),
+        onResult,
       );
     } finally {
       clearInterval(timer);

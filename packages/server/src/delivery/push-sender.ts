@@ -13,6 +13,8 @@ export interface PushMessage {
   expiresAt: number;
   /** Not sent after this (the delivery's lease ends then, and another worker may take it). */
   sendBy: number;
+  /** When set, replaces `sendBy`: the lease's end as renewed while the batch is sending. */
+  leaseEnds?: () => number;
   urgency: Urgency;
   topic: string | null;
   /** False once the message is no longer wanted (its notification was cancelled): not sent. */
@@ -75,7 +77,7 @@ export function createPushSender(deps: {
       // Checked when the request leaves, not when it was queued: never send after the TTL.
       const now = deps.clock();
       if (now >= message.expiresAt) return { kind: 'expired' };
-      if (now >= message.sendBy) return { kind: 'late' };
+      if (now >= (message.leaseEnds?.() ?? message.sendBy)) return { kind: 'late' };
       // A batch waits its turn behind the origin's limit: a cancel meanwhile stops the rest.
       if (message.wanted && !message.wanted()) return { kind: 'withdrawn' };
       const headers: Record<string, string | number> = {
@@ -100,9 +102,13 @@ export function createPushSender(deps: {
   return {
     /**
      * Sends every message; results come back in input order and the promise never rejects.
-     * Encryption runs a chunk ahead of the network, so both overlap.
+     * Encryption runs a chunk ahead of the network, so both overlap. `onResult` hears of each
+     * message as soon as it is settled (the worker records outcomes as they come).
      */
-    sendMany(messages: readonly PushMessage[]): Promise<SendResult[]> {
+    sendMany(
+      messages: readonly PushMessage[],
+      onResult?: (index: number, result: SendResult) => void,
+    ): Promise<SendResult[]> {
       const results: Array<Promise<SendResult>> = [];
       for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
         const chunk = messages.slice(start, start + ENCRYPT_CHUNK);
@@ -111,6 +117,7 @@ export function createPushSender(deps: {
           chunk.map((m) => ({ ...m.subscription.keys, plaintext: m.payload })),
         );
         chunk.forEach((message, i) => {
+          const index = start + i;
           const result = bodies.then(
             (encrypted): SendResult | Promise<SendResult> => {
               const body = encrypted[i];
@@ -121,7 +128,15 @@ export function createPushSender(deps: {
             (error: Error): SendResult => ({ kind: 'unreachable', error }),
           );
           // One message that throws must not reject the whole batch's results.
-          results.push(result.catch((error: Error): SendResult => ({ kind: 'crashed', error })));
+          const settled = result.catch((error: Error): SendResult => ({ kind: 'crashed', error }));
+          results.push(
+            onResult
+              ? settled.then((r) => {
+                  onResult(index, r);
+                  return r;
+                })
+              : settled,
+          );
         });
       }
       return Promise.all(results);

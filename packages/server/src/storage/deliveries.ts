@@ -145,6 +145,25 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
 
     /**
+     * Renews the lease on deliveries a worker still holds (its batch is still sending), but
+     * only where the lease is still the one it holds: false when any was lost meanwhile.
+     */
+    async renewLeases(ids: readonly string[], from: number, to: number): Promise<boolean> {
+      let renewed = 0;
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const result = await db
+          .updateTable('deliveries')
+          .set({ lease_until: to })
+          .where('id', 'in', ids.slice(i, i + ID_CHUNK))
+          .where('status', '=', 'queued')
+          .where('lease_until', '=', from)
+          .executeTakeFirst();
+        renewed += Number(result.numUpdatedRows);
+      }
+      return renewed === ids.length;
+    },
+
+    /**
      * Records a batch of outcomes, their stats and any dead subscriptions in one transaction:
      * one UPDATE per kind of outcome (`id IN (…)`), retries grouped by time and reason, and
      * stats merged per campaign message — a few statements per batch, not one per delivery.
