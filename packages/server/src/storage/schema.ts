@@ -33,6 +33,7 @@ export interface Database {
   deliveries: DeliveryTable;
   receipts: ReceiptTable;
   jobs: JobTable;
+  job_chunks: JobChunkTable;
   idempotency_keys: IdempotencyKeyTable;
   audiences: AudienceTable;
   audience_members: AudienceMemberTable;
@@ -311,6 +312,15 @@ export interface JobTable {
   created_at: number;
   updated_at: number;
   lane: Generated<Lane>;
+}
+
+/** A slice of a job's input (a members import's ids), read and deleted as the job goes. */
+export interface JobChunkTable {
+  job_id: string;
+  seq: number;
+  workspace_id: string;
+  /** JSON array. */
+  items: string;
 }
 
 export interface IdempotencyKeyTable {

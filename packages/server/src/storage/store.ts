@@ -6,6 +6,7 @@ import type { Db } from './database.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createEventStore } from './events.ts';
 import { createIdempotencyStore } from './idempotency.ts';
+import { createJobChunkStore } from './job-chunks.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
@@ -41,6 +42,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     deliveries: createDeliveryStore(kysely, dialect),
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
+    jobChunks: createJobChunkStore(kysely),
     idempotency: createIdempotencyStore(kysely),
     targeting: createTargeting(kysely, audiences),
     triggers: createTriggerStore(kysely, dialect),

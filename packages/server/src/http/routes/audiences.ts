@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AUDIENCE_MEMBERS_JOB, type MembersJobPayload } from '../../audiences/members-job.ts';
+import { AUDIENCE_MEMBERS_JOB, membersJobInput } from '../../audiences/members-job.ts';
 import { audienceReferences, parseRule, type ParsedRule } from '../../domain/audience-rule.ts';
 import { InvalidRuleError } from '../../domain/conditions.ts';
 import {
@@ -240,21 +240,14 @@ export function audienceRoutes(deps: AppDeps) {
       ]);
     }
     const now = clock();
-    const payload: MembersJobPayload = {
-      audienceId: audience.id,
-      add,
-      remove,
-      offset: 0,
-      added: 0,
-      removed: 0,
-      skipped: 0,
-    };
+    const { payload, chunks } = membersJobInput(audience.id, add, remove);
     const jobId = await store.db.kysely.transaction().execute(async (trx) => {
       const id = await store.jobs.enqueue(
         { workspaceId, kind: AUDIENCE_MEMBERS_JOB, payload, runAt: now },
         now,
         trx,
       );
+      await store.jobChunks.put(id, workspaceId, chunks, trx);
       if (idempotencyKey)
         await store.idempotency.claim(workspaceId, idempotencyKey, { jobId: id }, now, trx);
       return id;

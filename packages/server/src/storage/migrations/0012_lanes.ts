@@ -12,6 +12,9 @@ import type { Kysely, Migration } from 'kysely';
  *   workspace with queued work by one index probe each.
  * - `jobs_lane_due (status, lane, run_at)`: the express job loop finds its jobs directly.
  * - `notifications.throttle_per_minute`: a throttled fan-out spreads its deliveries' due times.
+ * - `job_chunks`: a members import's ids, 1,000 a row, beside its job instead of inside its
+ *   payload — a checkpoint then rewrites a small row, not the whole list (SQLite rewrites a
+ *   row whole: a 1M-id payload per chunk made imports grow with the square of their size).
  */
 export const migration: Migration = {
   async up(db: Kysely<any>) {
@@ -37,6 +40,14 @@ export const migration: Migration = {
       .createIndex('deliveries_lane_workspace_due')
       .on('deliveries')
       .columns(['status', 'lane', 'workspace_id', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createTable('job_chunks')
+      .addColumn('job_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('items', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('job_chunks_pk', ['job_id', 'seq'])
       .execute();
     await db.schema
       .createIndex('jobs_lane_due')
