@@ -10,7 +10,14 @@
  * 4. one notification to all N through the API, timed to the last arrival;
  * 5. the same again with the site capped at `{perDay: 5}` (every subscriber still has room, so
  *    all N go out, but each push now has its caps checked): the ratio is what capping costs;
- * 6. the naive loop against the same push service, then the crypto floor.
+ * 6. under load: single-user sends one after another while a broadcast to all N runs, against
+ *    the same sends idle (step 3), and the broadcast's throughput with them against step 4;
+ *    then a members import of `--import` ids (default 1,000,000; 0 skips) with a broadcast
+ *    and single-user sends running beside it;
+ * 7. the naive loop against the same push service, then the crypto floor.
+ *
+ * The single-user sends go to `--triggers` subscribers of their own (subscribed after the
+ * others), so a broadcast never reaches them and each arrival is the send's own.
  */
 import { writeFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,7 +33,10 @@ import type { handlers as PushService } from './fanout/push-service-child.ts';
 import { report } from './fanout/report.ts';
 import { seed } from './fanout/seed.ts';
 import { startServer } from './fanout/server-process.ts';
+import { importMembers } from './fanout/members-import.ts';
+import { reportUnderLoad } from './fanout/report-under-load.ts';
 import { createCampaign, measureTriggers, sendToAll, setSiteCapping } from './fanout/sends.ts';
+import { singlesDuring } from './fanout/under-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,12 +44,14 @@ const { values } = parseArgs({
     naive: { type: 'string' },
     triggers: { type: 'string', default: '200' },
     'decrypt-every': { type: 'string', default: '50' },
+    import: { type: 'string', default: '1000000' },
   },
 });
 const N = positive('subscribers', values.subscribers);
 const NAIVE = positive('naive', values.naive ?? String(Math.min(N, 5_000)));
 const TRIGGERS = positive('triggers', values.triggers);
 const DECRYPT_EVERY = positive('decrypt-every', values['decrypt-every']);
+const IMPORT = values.import === '0' ? 0 : positive('import', values.import);
 const CONTENT = { title: 'Your cart misses you', body: 'Come back for 10% off', url: '/cart' };
 /** Above the pushes each subscriber gets in one run (a trigger or two, two broadcasts). */
 const CAPPED_PER_DAY = 5;
@@ -51,10 +63,17 @@ const push = forkTs<typeof PushService>(new URL('./fanout/push-service-child.ts'
 
 try {
   process.stderr.write(`starting the push service with ${N.toLocaleString()} subscribers…\n`);
-  const { origin, ca } = await push.call('start', { decryptEvery: DECRYPT_EVERY, subscribers: N });
+  const { origin, ca } = await push.call('start', {
+    decryptEvery: DECRYPT_EVERY,
+    subscribers: N + TRIGGERS,
+    broadcast: N,
+  });
   writeFileSync(caFile, ca);
   process.stderr.write(`seeding ${database.label}…\n`);
-  const seeded = await seed(database.url, subscriberPages(0, N));
+  const seeded = await seed(database.url, subscriberPages(0, N + TRIGGERS), { laterFrom: N });
+  // Broadcasts go to the first N; the single-user sends' own subscribers came later.
+  const everyone = { subscribedBetween: { to: new Date(seeded.laterThan).toISOString() } };
+  const singles = seeded.subscribers.slice(N);
 
   const server = await startServer({
     BECKON_DATABASE_URL: database.url,
@@ -63,7 +82,7 @@ try {
     BECKON_RATE_LIMIT_PER_IP: '0',
     BECKON_RATE_LIMIT_PER_SITE: '0',
   });
-  let fanOut, capped, triggers, memory;
+  let fanOut, capped, triggers, memory, underLoad, underImport;
   try {
     const campaignId = await createCampaign(server, seeded.apiKey, CONTENT);
     const context = {
@@ -75,13 +94,35 @@ try {
       postgres: database.label === 'PostgreSQL',
     };
     process.stderr.write(`${TRIGGERS} single-user triggers…\n`);
-    triggers = await measureTriggers(context, seeded.subscribers.slice(0, TRIGGERS));
+    triggers = await measureTriggers(context, singles);
     process.stderr.write(`fan-out to ${N.toLocaleString()}…\n`);
-    fanOut = await sendToAll(context, N);
+    fanOut = await sendToAll(context, N, everyone);
     memory = await server.memory();
     process.stderr.write(`capped fan-out (perDay ${CAPPED_PER_DAY}) to ${N.toLocaleString()}…\n`);
     await setSiteCapping(context, seeded.siteId, { perDay: CAPPED_PER_DAY });
-    capped = await sendToAll(context, N);
+    capped = await sendToAll(context, N, everyone);
+    await setSiteCapping(context, seeded.siteId, {});
+
+    process.stderr.write(`single-user sends during a fan-out to ${N.toLocaleString()}…\n`);
+    underLoad = await singlesDuring(context, singles, sendToAll(context, N, everyone));
+    if (IMPORT > 0) {
+      process.stderr.write(`a ${IMPORT.toLocaleString()}-id members import beside a fan-out…\n`);
+      await push.call('reset');
+      const running = importMembers(server, seeded.apiKey, IMPORT);
+      // The fan-out starts once the import's job runs (its ids are parsed and stored).
+      await new Promise((r) => setTimeout(r, 2_000));
+      const beside = await singlesDuring(
+        context,
+        singles,
+        sendToAll(context, N, everyone, { keepLog: true }),
+      );
+      const during = await singlesDuring(context, singles, running, 200);
+      underImport = {
+        import: during.result,
+        fanOut: beside.result,
+        latencies: [...beside.latencies, ...during.latencies],
+      };
+    }
   } catch (error) {
     process.stderr.write(`the server said:\n${server.log()}`);
     throw error;
@@ -119,7 +160,16 @@ try {
     triggers,
     memory,
   });
-  if (!fanOut.complete || !capped.complete || naive.failed > 0) process.exitCode = 1;
+  reportUnderLoad({
+    subscribers: N,
+    database: database.label,
+    idle: triggers,
+    fanOut,
+    underLoad,
+    underImport,
+  });
+  if (!fanOut.complete || !capped.complete || !underLoad.result.complete || naive.failed > 0)
+    process.exitCode = 1;
 } finally {
   await push.call('close').catch(() => {});
   await database.drop();

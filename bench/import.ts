@@ -1,137 +1,47 @@
 /**
- * `npm run bench:import` — moving an audience from another push vendor: how long a file of
- * N subscriptions takes to parse (what the request does) and to import (the job: validation,
- * chunked writes with progress), on SQLite and PostgreSQL, the second time as updates.
- *
- *   npm run bench:import [-- --subscriptions 100000 --dialects sqlite,postgres]
+ * `npm run bench:import [-- --ids 1000000]` — a members import of N externalIds through the
+ * API of `beckon serve` (its own process, fresh SQLite file or PostgreSQL schema as
+ * `BECKON_DATABASE_URL` says), timed to the job's success, with the job's progress on the way
+ * and the same import at a tenth of the size, so the ratio shows whether time grows linearly.
  */
-import { createECDH, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { parseJsonSafely } from '../packages/server/src/http/json-guard.ts';
-import {
-  createImportJob,
-  parseImportFile,
-} from '../packages/server/src/sites/import-subscriptions.ts';
-import type { Job } from '../packages/server/src/storage/jobs.ts';
-import { openDatabase } from '../packages/server/src/storage/database.ts';
-import { createStore } from '../packages/server/src/storage/store.ts';
-import { createSecretBox } from '../packages/server/src/secrets/secret-box.ts';
+import { benchDatabase } from './fanout/database.ts';
+import { importMembers, type ImportResult } from './fanout/members-import.ts';
+import { seed } from './fanout/seed.ts';
+import { startServer } from './fanout/server-process.ts';
 
-const { values } = parseArgs({
-  options: {
-    subscriptions: { type: 'string', default: '100000' },
-    dialects: { type: 'string', default: 'sqlite,postgres' },
-  },
-});
-const N = Number(values.subscriptions);
-const PG_URL = process.env.BECKON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const { values } = parseArgs({ options: { ids: { type: 'string', default: '1000000' } } });
+const N = Number(values.ids);
+if (!Number.isInteger(N) || N < 10) throw new Error(`--ids: not an integer ≥ 10: ${values.ids}`);
 
-/** An NDJSON file as another vendor exports it: FCM endpoints, real P-256 keys (a few reused). */
-function importFile(): string {
-  const keys = Array.from({ length: 64 }, () => {
-    const ecdh = createECDH('prime256v1');
-    return {
-      p256dh: ecdh.generateKeys().toString('base64url'),
-      auth: randomBytes(16).toString('base64url'),
-    };
+const database = benchDatabase(process.env.BECKON_DATABASE_URL);
+try {
+  const seeded = await seed(database.url, (async function* () {})());
+  const server = await startServer({
+    BECKON_DATABASE_URL: database.url,
+    BECKON_RATE_LIMIT_PER_IP: '0',
+    BECKON_RATE_LIMIT_PER_SITE: '0',
   });
-  const lines: string[] = [];
-  for (let i = 0; i < N; i++) {
-    lines.push(
-      JSON.stringify({
-        endpoint: `https://fcm.googleapis.com/fcm/send/bench-${i}`,
-        keys: keys[i % keys.length],
-        ...(i % 2 === 0 && { externalId: `user-${i}` }),
-        categories: i % 3 === 0 ? ['deals'] : [],
-        language: 'en',
-      }),
-    );
-  }
-  return lines.join('\n');
-}
-
-async function benchDialect(dialect: 'sqlite' | 'postgres', file: string) {
-  const schema = `bench_imp_${Date.now().toString(36)}`;
-  const dbFile = join(tmpdir(), `${schema}.db`);
-  const db = await openDatabase(
-    dialect === 'sqlite' ? `sqlite:${dbFile}` : `${PG_URL}?schema=${schema}`,
-  );
-  const store = createStore(db, { secrets: createSecretBox(randomBytes(32)) });
   try {
-    const now = Date.now();
-    const { workspace } = await store.workspaces.create('bench', now);
-    const site = await store.sites.create(
-      {
-        workspaceId: workspace.id,
-        name: 'bench',
-        origins: [],
-        categories: [{ id: 'deals', label: 'Deals' }],
-        prompt: {} as never,
-        capping: {},
-        vapidSubject: 'mailto:bench@example.com',
-        vapidPublicKey: 'x',
-        vapidPrivateKey: 'x',
-      },
-      now,
+    const small = await importMembers(server, seeded.apiKey, Math.round(N / 10));
+    const big = await importMembers(server, seeded.apiKey, N);
+    const line = (r: ImportResult) =>
+      `  ${r.ids.toLocaleString('en-US').padStart(9)} ids  ${r.seconds.toFixed(1).padStart(6)} s  ` +
+      `${Math.round(r.ids / r.seconds).toLocaleString('en-US')} ids/s  ${r.status}`;
+    console.log(`Members import through the API, ${database.label}`);
+    console.log(line(small));
+    console.log(line(big));
+    console.log(
+      `  ${N / small.ids}× the ids took ${(big.seconds / small.seconds).toFixed(1)}× the time (linear: ${N / small.ids}×)`,
     );
-    const run = createImportJob({ store, clock: Date.now, leaseMs: 60_000, pushOriginsAllow: [] });
-    const once = async () => {
-      let start = performance.now();
-      const parsed = parseImportFile(file, (json) => parseJsonSafely(json));
-      const parseMs = performance.now() - start;
-      const job = {
-        id: 'job_bench',
-        workspaceId: workspace.id,
-        payload: { siteId: site.id, ...parsed },
-        progress: { done: 0, total: 0 },
-        result: null,
-      } as unknown as Job;
-      await store.jobs
-        .enqueue(
-          { id: job.id, workspaceId: workspace.id, kind: 'bench', payload: {}, runAt: now + 1e9 },
-          now,
-        )
-        .catch(() => {});
-      start = performance.now();
-      const result = await run(job);
-      return { parseMs, jobMs: performance.now() - start, result };
-    };
-    const first = await once();
-    const second = await once();
-    const row = (label: string, r: typeof first) => ({
-      dialect,
-      run: label,
-      'parse ms': Math.round(r.parseMs),
-      'job ms': Math.round(r.jobMs),
-      'records/s': Math.round(N / ((r.parseMs + r.jobMs) / 1000)),
-      imported: r.result.imported,
-      updated: r.result.updated,
-      invalid: r.result.invalid,
-    });
-    return [row('new', first), row('again (updates)', second)];
+    const steps = big.progress.filter((_, i, all) => i % Math.ceil(all.length / 8) === 0);
+    console.log(`  progress: ${steps.map((p) => `${p.at.toFixed(1)} s ${p.done}`).join(', ')}`);
+  } catch (error) {
+    process.stderr.write(`the server said:\n${server.log()}`);
+    throw error;
   } finally {
-    await db.close();
-    if (dialect === 'sqlite')
-      for (const s of ['', '-wal', '-shm']) rmSync(dbFile + s, { force: true });
-    else {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
+    await server.stop();
   }
+} finally {
+  await database.drop();
 }
-
-const file = importFile();
-process.stderr.write(
-  `${N.toLocaleString()} subscriptions, ${(file.length / 1e6).toFixed(1)} MB of NDJSON\n`,
-);
-const rows = [];
-for (const dialect of values.dialects.split(',') as Array<'sqlite' | 'postgres'>) {
-  rows.push(...(await benchDialect(dialect, file)));
-}
-console.table(rows);

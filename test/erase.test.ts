@@ -214,7 +214,7 @@ describe.each(DIALECTS)('GDPR erase on %s', (dialect) => {
         'deliveries',
         'events',
         'evergreen_sends',
-        'jobs',
+        // A members import's ids wait in `job_chunks` only until applied (see the last test).
         'notifications',
         'push_log',
         'subscribers',

@@ -14,12 +14,16 @@ import { answerCalls } from './ipc.ts';
 let service: LocalPushService | undefined;
 let subscribers: VirtualSubscriber[] = [];
 const distinct = new Set<string>();
+/** The broadcasts' subscribers: the ones after them get only single-user sends. */
+let broadcastIds = new Set<string>();
 let lastArrival = 0;
 const arrivals = new Map<string, (at: number) => void>();
 
 function onMessage(message: ReceivedMessage): void {
-  distinct.add(message.subscriberId);
-  lastArrival = Math.max(lastArrival, message.receivedAt);
+  if (broadcastIds.has(message.subscriberId)) {
+    distinct.add(message.subscriberId);
+    lastArrival = Math.max(lastArrival, message.receivedAt);
+  }
   arrivals.get(message.subscriberId)?.(message.receivedAt);
   arrivals.delete(message.subscriberId);
 }
@@ -30,13 +34,15 @@ function started(): LocalPushService {
 }
 
 export const handlers = {
-  async start(options: { decryptEvery: number; subscribers: number }) {
+  /** `broadcast`: how many of the `subscribers` the broadcasts go to (default all). */
+  async start(options: { decryptEvery: number; subscribers: number; broadcast?: number }) {
     service = await createLocalPushService({
       protocol: 'https',
       decryptEvery: options.decryptEvery,
       onMessage,
     });
     subscribers = service.createSubscribers(options.subscribers);
+    broadcastIds = new Set(subscribers.slice(0, options.broadcast).map((s) => s.id));
     return { origin: service.origin, ca: service.ca ?? '' };
   },
   /** A slice of the subscriptions, in pages so no IPC message gets huge. */

@@ -12,11 +12,15 @@ import { initWorkspace, type InitResult } from '../../packages/server/src/worksp
 export interface Seeded extends InitResult {
   /** The server's id and the push service's id of each subscriber, in creation order. */
   subscribers: Array<{ subscriberId: string; pushId: string }>;
+  /** Every subscriber before `laterFrom` subscribed before this time, the rest after it. */
+  laterThan: number;
 }
 
 export async function seed(
   databaseUrl: string,
   pages: AsyncIterable<VirtualSubscriber[]>,
+  /** Subscribers from this index on subscribe a second later (`Seeded.laterThan`). */
+  opts: { laterFrom?: number } = {},
 ): Promise<Seeded> {
   const db = await openDatabase(databaseUrl);
   try {
@@ -48,7 +52,7 @@ export async function seed(
               language: null,
               anonymous_id: null,
               external_id: null,
-              created_at: now,
+              created_at: subscribers.length > (opts.laterFrom ?? Infinity) ? now + 1_000 : now,
               last_seen_at: now,
             };
           });
@@ -56,7 +60,7 @@ export async function seed(
         }
       });
     }
-    return { ...init, subscribers };
+    return { ...init, subscribers, laterThan: now + 1 };
   } finally {
     await db.close();
   }

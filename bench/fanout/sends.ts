@@ -64,18 +64,25 @@ export async function measureTriggers(
 ): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < targets.length + WARM_UP; i++) {
-    const target = targets[i % targets.length] as (typeof targets)[number];
-    const arrival = ctx.push.call('arrival', target.pushId);
-    const sentAt = Date.now();
-    await api(ctx, '/v1/notifications', {
-      campaignId: ctx.campaignId,
-      target: { subscriberIds: [target.subscriberId] },
-      ttl: 3600,
-    });
-    const arrivedAt = await arrival;
-    if (i >= WARM_UP) latencies.push(arrivedAt - sentAt);
+    const latency = await sendOne(ctx, targets[i % targets.length] as (typeof targets)[number]);
+    if (i >= WARM_UP) latencies.push(latency);
   }
   return latencies;
+}
+
+/** One single-user send: milliseconds from the API call to the push request arriving. */
+export async function sendOne(
+  ctx: SendContext,
+  target: { subscriberId: string; pushId: string },
+): Promise<number> {
+  const arrival = ctx.push.call('arrival', target.pushId);
+  const sentAt = Date.now();
+  await api(ctx, '/v1/notifications', {
+    campaignId: ctx.campaignId,
+    target: { subscriberIds: [target.subscriberId] },
+    ttl: 3600,
+  });
+  return (await arrival) - sentAt;
 }
 
 export interface FanOutResult {
@@ -94,9 +101,17 @@ export interface FanOutResult {
   counts: Record<string, number>;
 }
 
-/** One notification to all `n` subscribers, timed from the API call to the last arrival. */
-export async function sendToAll(ctx: SendContext, n: number): Promise<FanOutResult> {
-  await ctx.push.call('reset');
+/**
+ * One notification to all `n` subscribers (`target`, default everyone), timed from the API
+ * call to the last arrival.
+ */
+export async function sendToAll(
+  ctx: SendContext,
+  n: number,
+  target: unknown = { all: true },
+  opts: { keepLog?: boolean } = {},
+): Promise<FanOutResult> {
+  if (!opts.keepLog) await ctx.push.call('reset');
   ctx.server.resetPeakHeap();
   const cpuNow = () => [
     cpuSeconds(ctx.server.child.pid),
@@ -108,7 +123,7 @@ export async function sendToAll(ctx: SendContext, n: number): Promise<FanOutResu
   const sentAt = Date.now();
   const { notificationId } = await api<{ notificationId: string }>(ctx, '/v1/notifications', {
     campaignId: ctx.campaignId,
-    target: { all: true },
+    target,
     ttl: 3600,
   });
   let progress = await ctx.push.call('progress');

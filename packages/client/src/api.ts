@@ -2185,6 +2185,9 @@ export interface paths {
               start: string;
               end: string;
             };
+            throttle?: {
+              perMinute: number;
+            };
           };
         };
       };

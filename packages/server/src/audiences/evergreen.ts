@@ -114,6 +114,8 @@ export function createEvergreen(deps: {
           status: 'queued',
           nextAttemptAt: now,
           expiresAt,
+          // A welcome push is owed to each new member now: never behind a broadcast.
+          lane: 'express',
         })),
       );
     });

@@ -1,3 +1,4 @@
+import type { Lane } from '../domain/lane.ts';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
@@ -7,7 +8,8 @@ import { createLimiter } from '../queue/limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
 import { triggerStats } from './trigger-feedback.ts';
-import type { PushMessage, PushSender } from './push-sender.ts';
+import { createOutcomeRecorder } from './outcome-recorder.ts';
+import type { PushMessage, PushSender, SendResult } from './push-sender.ts';
 
 export interface DeliveryWorkerOptions {
   /** How long a claimed delivery stays with this worker before others may take it. */
@@ -18,6 +20,11 @@ export interface DeliveryWorkerOptions {
    * encrypted while the current one is on the network, so the database and the network overlap.
    */
   batchesInFlight: number;
+  /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
+  expressBatchSize?: number;
+  expressBatchesInFlight?: number;
+  /** Outcomes per group commit (default 32; a group is also written 5 ms after its first). */
+  recordEvery?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
 
@@ -34,8 +41,11 @@ type Ready = { delivery: DeliveryRow; message: PushMessage; slot: SlotRequest | 
 type RecordStats = Parameters<Store['deliveries']['record']>[2];
 
 /**
- * Claims due deliveries a batch at a time, sends them and records what happened, one batch
- * transaction each. `claimNext` is the step the worker loop in `queue/loop.ts` repeats.
+ * Claims due deliveries a batch at a time, sends them and records what happened as it happens
+ * (group commit, outcome-recorder.ts). Two lanes, each with its own batch slots:
+ * `claimExpress` (small, trigger and evergreen sends) and `claimNext` (broadcasts, one
+ * workspace per batch in turn), so an express push never waits for a broadcast batch to
+ * finish. Both are steps the worker loops in `queue/loop.ts` repeat.
  */
 export function createDeliveryWorker(deps: {
   store: Store;
@@ -46,8 +56,11 @@ export function createDeliveryWorker(deps: {
 }) {
   const { store, sender, clock, options } = deps;
   const slots = createLimiter(options.batchesInFlight);
+  const expressSlots = createLimiter(options.expressBatchesInFlight ?? 2);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  /** The workspace of the last bulk batch: the next claim starts after it (round-robin). */
+  let lastWorkspace: string | null = null;
 
   type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
@@ -73,6 +86,7 @@ export function createDeliveryWorker(deps: {
    * workspace it belongs to, goes on.
    */
   async function deliver(batch: DeliveryRow[]): Promise<void> {
+    const express = batch.every((d) => d.lane === 'express');
     const now = clock();
     const recorded: Recorded[] = [];
     let context: BatchContext;
@@ -118,23 +132,77 @@ export function createDeliveryWorker(deps: {
         continue;
       }
       sending.push(item.delivery);
-      messages.push(item.message);
+      messages.push(express ? { ...item.message, express } : item.message);
     }
-    const sent = await sendUnlessCancelled(sending, messages);
-    const answeredAt = clock();
-    sent.forEach((result, i) => {
+    // Outcomes are committed as they come, a small group at a time, not once the whole batch
+    // is answered: a crash repeats only what was in flight or not yet committed.
+    const recorder = createOutcomeRecorder<Recorded>({
+      write: (rows) => write(rows, context),
+      maxRows: options.recordEvery ?? 32,
+    });
+    recorder.add(recorded);
+    const heard = new Set<number>();
+    const settle = (i: number, result: SendResult) => {
+      if (heard.has(i)) return;
+      heard.add(i);
       const delivery = sending[i] as DeliveryRow;
       const outcome = deliveryResult(result, delivery, {
-        now: answeredAt,
+        now: clock(),
         policy: options.retryPolicy,
       });
-      if (outcome) recorded.push({ delivery, result: outcome });
-    });
+      if (outcome) recorder.add([{ delivery, result: outcome }]);
+    };
+    const renewal = renewWhileSending(sending, heard);
     try {
-      await store.deliveries.record(recorded, clock(), statsFor(recorded, context));
+      const results = await sendUnlessCancelled(
+        sending,
+        messages.map((m) => ({ ...m, leaseEnds: renewal.leaseEnds })),
+        settle,
+      );
+      // A sender that reports only at the end (a test double) is recorded the same way.
+      results.forEach((result, i) => settle(i, result));
+    } finally {
+      renewal.stop();
+    }
+    await recorder.drain();
+  }
+
+  /**
+   * Renews the batch's lease at every half lease while requests are still unanswered: a slow
+   * push service (or a busy origin shared by two batches) can keep a batch longer than one
+   * lease, and a lease running out under a request in flight lets another claim send it
+   * again. A renewal that fails (a database pause outlived the lease) stops the rest: they
+   * come back `late` and go to the next claim.
+   */
+  function renewWhileSending(sending: DeliveryRow[], heard: Set<number>) {
+    let leaseUntil = sending[0]?.lease_until ?? 0;
+    let renewing: Promise<unknown> | undefined;
+    const timer = setInterval(
+      () => {
+        const held = sending.filter((_, i) => !heard.has(i)).map((d) => d.id);
+        if (renewing || held.length === 0) return;
+        const to = clock() + options.leaseMs;
+        renewing = store.deliveries
+          .renewLeases(held, leaseUntil, to)
+          .then((all) => (leaseUntil = all ? to : Math.min(leaseUntil, clock())))
+          .catch((error: Error) => deps.log?.(`lease renewal failed: ${error.message}`))
+          .finally(() => (renewing = undefined));
+      },
+      Math.max(10, options.leaseMs / 2),
+    );
+    return {
+      leaseEnds: () => leaseUntil,
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /** Records a group of outcomes in one transaction, else one by one. */
+  async function write(rows: Recorded[], context: BatchContext): Promise<void> {
+    try {
+      await store.deliveries.record(rows, clock(), statsFor(rows, context));
     } catch (error) {
-      deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
-      await recordEach(recorded, context);
+      deps.log?.(`recording a group failed, recording one by one: ${(error as Error).message}`);
+      await recordEach(rows, context);
     }
   }
 
@@ -143,7 +211,11 @@ export function createDeliveryWorker(deps: {
    * were cancelled since it was claimed — by this process or any other — so the requests still
    * waiting for the push service's turn are withdrawn (API.md: only those in flight arrive).
    */
-  async function sendUnlessCancelled(sending: DeliveryRow[], messages: PushMessage[]) {
+  async function sendUnlessCancelled(
+    sending: DeliveryRow[],
+    messages: PushMessage[],
+    onResult: (index: number, result: SendResult) => void,
+  ) {
     const ids = unique(sending.map((d) => d.notification_id));
     let cancelled = new Set<string>();
     let polling: Promise<void> | undefined;
@@ -161,6 +233,7 @@ export function createDeliveryWorker(deps: {
           const notificationId = (sending[i] as DeliveryRow).notification_id;
           return { ...message, wanted: () => !cancelled.has(notificationId) };
         }),
+        onResult,
       );
     } finally {
       clearInterval(timer);
@@ -264,35 +337,58 @@ export function createDeliveryWorker(deps: {
     return { delivery, message, slot };
   }
 
+  /** Claims one batch of `lane` (never mixed) and starts sending it. */
+  async function claim(lane: Lane): Promise<DeliveryRow[]> {
+    const now = clock();
+    if (lane === 'express')
+      return store.deliveries.claimExpress(now, options.leaseMs, options.expressBatchSize ?? 100);
+    const { rows, workspaceId } = await store.deliveries.claimBulk(
+      now,
+      options.leaseMs,
+      options.batchSize,
+      lastWorkspace,
+    );
+    lastWorkspace = workspaceId;
+    return rows;
+  }
+
+  async function claimInto(lane: Lane): Promise<boolean> {
+    if (stopping) return false;
+    const laneSlots = lane === 'express' ? expressSlots : slots;
+    await laneSlots.acquire();
+    let batch: DeliveryRow[] = [];
+    try {
+      if (!stopping) batch = await claim(lane);
+    } finally {
+      if (batch.length === 0) laneSlots.release();
+    }
+    if (batch.length === 0) return false;
+    const running = deliver(batch)
+      .catch((error: Error) => {
+        // The batch's leases run out and the next claim sends what was not recorded.
+        deps.log?.(`delivery batch failed: ${error.stack ?? error.message}`);
+      })
+      .finally(() => {
+        inFlight.delete(running);
+        laneSlots.release();
+      });
+    inFlight.add(running);
+    return true;
+  }
+
   return {
     /**
      * Waits for a free batch slot, claims a batch and starts it without waiting for it to
      * finish. Returns false when nothing was due (the loop then sleeps until woken).
      */
     async claimNext(): Promise<boolean> {
-      if (stopping) return false;
-      await slots.acquire();
-      let batch: DeliveryRow[] = [];
-      try {
-        if (!stopping)
-          batch = await store.deliveries.claimDue(clock(), options.leaseMs, options.batchSize);
-      } finally {
-        if (batch.length === 0) slots.release();
-      }
-      if (batch.length === 0) return false;
-      const running = deliver(batch)
-        .catch((error: Error) => {
-          // The batch's leases run out and the next claim sends what was not recorded.
-          deps.log?.(`delivery batch failed: ${error.stack ?? error.message}`);
-        })
-        .finally(() => {
-          inFlight.delete(running);
-          slots.release();
-        });
-      inFlight.add(running);
-      return true;
+      return claimInto('bulk');
     },
-    /** Claims, sends and records one batch, waiting for it (tests and scripts). */
+    /** `claimNext` for the express lane. */
+    async claimExpress(): Promise<boolean> {
+      return claimInto('express');
+    },
+    /** Claims, sends and records one batch, express first, waiting for it (tests and scripts). */
     async runOnce(): Promise<number> {
       const batch = await store.deliveries.claimDue(clock(), options.leaseMs, options.batchSize);
       if (batch.length > 0) await deliver(batch);

@@ -8,7 +8,7 @@ import { createJobRunner, type JobHandler } from '../queue/job-runner.ts';
 import { createPushSender } from './push-sender.ts';
 import { createPushTransport, type TransportOptions } from './transport/push-transport.ts';
 import { createVapidCache } from './vapid-cache.ts';
-import { createWakeSignal } from '../queue/wake-signal.ts';
+import { createWakeSignal, type WakeSignal } from '../queue/wake-signal.ts';
 import { startLoop, type Loop } from '../queue/loop.ts';
 
 export interface EngineOptions {
@@ -18,6 +18,14 @@ export interface EngineOptions {
   batchSize: number;
   /** Batches claimed and not yet recorded at once (2: claim the next while one is sending). */
   batchesInFlight: number;
+  /** Express deliveries per batch, and express batches in flight beside the bulk ones. */
+  expressBatchSize: number;
+  expressBatchesInFlight: number;
+  /**
+   * Bulk jobs (broadcast fan-outs, members imports…) run at once by this process, beside
+   * one loop for express fan-outs: an import does not hold a fan-out up.
+   */
+  jobConcurrency: number;
   /** Push requests in flight per push-service origin (HTTP/2 streams or HTTP/1.1 sockets). */
   concurrency: number;
   fanOutPageSize: number;
@@ -33,6 +41,9 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   pollMs: 250,
   batchSize: 500,
   batchesInFlight: 2,
+  expressBatchSize: 100,
+  expressBatchesInFlight: 2,
+  jobConcurrency: 2,
   concurrency: 100,
   fanOutPageSize: 500,
   fanOutWindow: 20_000,
@@ -55,8 +66,14 @@ export function createDeliveryEngine(deps: {
 }) {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
   const log = deps.log ?? (() => {});
-  const jobsWake = createWakeSignal();
-  const deliveriesWake = createWakeSignal();
+  // One wake signal per loop: a kept wake is taken by one waiter only.
+  const jobWakes = Array.from({ length: options.jobConcurrency + 1 }, createWakeSignal);
+  const bulkWake = createWakeSignal();
+  const expressWake = createWakeSignal();
+  const wakeDeliveries = () => {
+    expressWake.wake();
+    bulkWake.wake();
+  };
   const transport = createPushTransport({
     maxSocketsPerOrigin: options.concurrency,
     ...options.transport,
@@ -65,6 +82,9 @@ export function createDeliveryEngine(deps: {
   const sender = createPushSender({
     transport,
     pool,
+    // Express pushes are few: encrypting them here (~0.2 ms each) beats queueing behind a
+    // broadcast's chunks on the threads.
+    expressPool: createEncryptionPool({ threads: 0 }),
     vapid: createVapidCache(deps.clock),
     clock: deps.clock,
     concurrency: options.concurrency,
@@ -89,7 +109,7 @@ export function createDeliveryEngine(deps: {
         pageSize: options.fanOutPageSize,
         window: options.fanOutWindow,
         leaseMs: options.leaseMs,
-        onDeliveriesQueued: () => deliveriesWake.wake(),
+        onDeliveriesQueued: wakeDeliveries,
       }),
     },
   });
@@ -99,21 +119,24 @@ export function createDeliveryEngine(deps: {
     jobRunner,
     deliveryWorker,
     wake(): void {
-      jobsWake.wake();
-      deliveriesWake.wake();
+      for (const wake of jobWakes) wake.wake();
+      wakeDeliveries();
     },
     start(): void {
       if (loops.length > 0) return;
       sender.resume();
       jobRunner.resume();
       deliveryWorker.resume();
+      const [expressJobs, ...bulkJobs] = jobWakes as [WakeSignal, ...WakeSignal[]];
+      const idleMs = options.pollMs;
       loops = [
-        startLoop(jobRunner.runOnce, { idleMs: options.pollMs, wake: jobsWake, log }),
-        startLoop(deliveryWorker.claimNext, {
-          idleMs: options.pollMs,
-          wake: deliveriesWake,
-          log,
-        }),
+        // Express fan-outs (≤ 100 ids, trigger sends) have a loop of their own.
+        startLoop(() => jobRunner.runOnce('express'), { idleMs, wake: expressJobs, log }),
+        ...bulkJobs.map((wake) =>
+          startLoop(() => jobRunner.runOnce('bulk'), { idleMs, wake, log }),
+        ),
+        startLoop(deliveryWorker.claimExpress, { idleMs, wake: expressWake, log }),
+        startLoop(deliveryWorker.claimNext, { idleMs, wake: bulkWake, log }),
       ];
     },
     /**

@@ -1,8 +1,11 @@
 import { nextDeliveryTime } from '../domain/delivery-window.ts';
+import { throttledAt } from '../domain/throttle.ts';
 import { newId } from '../storage/ids.ts';
 import type { Job } from '../storage/jobs.ts';
+import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
 import type { TargetRow } from '../storage/targeting.ts';
+import { nextTurn } from './next-turn.ts';
 
 export const FAN_OUT_JOB = 'notification.fan-out';
 
@@ -14,12 +17,18 @@ export interface FanOutPayload {
   snapshot?: boolean;
 }
 
+/** Deliveries written per transaction: a window is committed in slices of this many. */
+const WRITE_SLICE = 2_000;
+
 /**
  * Turns a notification into one queued delivery per targeted subscriber, a page at a time.
- * Each page's deliveries and the job's cursor are written in one transaction, so a crash
- * repeats at most the page it was on, and the unique (notification, subscriber) key makes
- * that repeat harmless. With a delivery window (quiet hours) each delivery is due when the
- * window opens in its subscriber's timezone.
+ * Each slice's deliveries and the job's cursor are written in one transaction, so a crash
+ * repeats at most the slice it was on, and the unique (notification, subscriber) key makes
+ * that repeat harmless. Slices stay small and the job yields between them, so a broadcast's
+ * fan-out never holds the database (SQLite has one connection) or the event loop for long.
+ * With a delivery window (quiet hours) each delivery is due when the window opens in its
+ * subscriber's timezone; with a throttle, the n-th is due n / perMinute minutes after the
+ * send time.
  */
 export function createFanOut(deps: {
   store: Store;
@@ -67,6 +76,7 @@ export function createFanOut(deps: {
         notification.sendAt,
       );
     }
+    const slices = { job, notification, payload, total, snapshot };
     for (;;) {
       // Shutting down: stop between pages; the checkpoint says where the next worker resumes.
       signal?.throwIfAborted();
@@ -92,17 +102,59 @@ export function createFanOut(deps: {
           notification.sendAt,
         ));
       }
-      const now = clock();
-      done += rows.length;
-      const nextPayload: FanOutPayload = { ...payload, cursor: next };
-      const cancelled = await store.transaction(async (tx) => {
-        // A cancel committed since the last page: write nothing more (see notifications.cancel).
-        if (await tx.notifications.isCancelled(notification.id)) {
-          if (snapshot) await tx.targeting.dropSnapshot(notification.id);
-          return true;
+      // Rows come in id order and a cursor means "after this id", so a slice's last id is
+      // a valid cursor; the window's own end goes with its last slice.
+      for (let at = 0; at === 0 || at < rows.length; at += WRITE_SLICE) {
+        const slice = rows.slice(at, at + WRITE_SLICE);
+        const last = at + WRITE_SLICE >= rows.length;
+        const sliceCursor = last ? next : (slice.at(-1)?.id ?? next);
+        const cancelled = await writeSlice(slices, slice, done, sliceCursor);
+        if (cancelled) return { targeted: done };
+        done += slice.length;
+        if (slice.length > 0) deps.onDeliveriesQueued();
+        if (!last) {
+          signal?.throwIfAborted();
+          await nextTurn();
         }
-        await tx.deliveries.insertMany(
-          rows.map((subscriber) => ({
+      }
+      if (next === null) break;
+      cursor = next;
+      await nextTurn();
+    }
+    return { targeted: done };
+  };
+
+  /**
+   * One slice's deliveries and the checkpoint after it, in one transaction; true if cancelled.
+   * The snapshot goes with the last slice, or with a cancel.
+   */
+  async function writeSlice(
+    of: {
+      job: Job;
+      notification: Notification;
+      payload: FanOutPayload;
+      total: number;
+      snapshot: boolean;
+    },
+    rows: TargetRow[],
+    before: number,
+    cursor: string | null,
+  ): Promise<boolean> {
+    const { job, notification } = of;
+    const now = clock();
+    const done = before + rows.length;
+    return store.transaction(async (tx) => {
+      // A cancel committed since the last page: write nothing more (see notifications.cancel).
+      if (await tx.notifications.isCancelled(notification.id)) {
+        if (of.snapshot) await tx.targeting.dropSnapshot(notification.id);
+        return true;
+      }
+      await tx.deliveries.insertMany(
+        rows.map((subscriber, i) => {
+          const due = notification.throttle
+            ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
+            : now;
+          return {
             id: newId('dlv'),
             notificationId: notification.id,
             workspaceId: notification.workspaceId,
@@ -112,30 +164,26 @@ export function createFanOut(deps: {
             messageId: notification.messageId,
             status: 'queued',
             nextAttemptAt: notification.deliveryWindow
-              ? nextDeliveryTime(now, notification.deliveryWindow, subscriber.timezone)
-              : now,
+              ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
+              : due,
             expiresAt: notification.expiresAt,
             cappingIgnored: notification.ignoreCapping,
-          })),
-        );
-        await tx.jobs.checkpoint(
-          job.id,
-          {
-            done,
-            total: Math.max(total, done),
-            payload: nextPayload,
-            leaseUntil: now + deps.leaseMs,
-          },
-          now,
-        );
-        if (snapshot && next === null) await tx.targeting.dropSnapshot(notification.id);
-        return false;
-      });
-      if (cancelled) break;
-      if (rows.length > 0) deps.onDeliveriesQueued();
-      if (next === null) break;
-      cursor = next;
-    }
-    return { targeted: done };
-  };
+            lane: job.lane,
+          };
+        }),
+      );
+      await tx.jobs.checkpoint(
+        job.id,
+        {
+          done,
+          total: Math.max(of.total, done),
+          payload: { ...of.payload, cursor } satisfies FanOutPayload,
+          leaseUntil: now + deps.leaseMs,
+        },
+        now,
+      );
+      if (of.snapshot && cursor === null) await tx.targeting.dropSnapshot(notification.id);
+      return false;
+    });
+  }
 }

@@ -13,10 +13,17 @@ export interface PushMessage {
   expiresAt: number;
   /** Not sent after this (the delivery's lease ends then, and another worker may take it). */
   sendBy: number;
+  /** When set, replaces `sendBy`: the lease's end as renewed while the batch is sending. */
+  leaseEnds?: () => number;
   urgency: Urgency;
   topic: string | null;
   /** False once the message is no longer wanted (its notification was cancelled): not sent. */
   wanted?: () => boolean;
+  /**
+   * An express-lane push: encrypted on `expressPool` (the main thread, not behind a
+   * broadcast's chunks queued on the encryption threads) and first in the origin's queue.
+   */
+  express?: boolean;
 }
 
 /** What became of one message. Only `answered` and `unreachable` made a push request. */
@@ -49,6 +56,8 @@ export function createPushSender(deps: {
   transport: PushTransport;
   vapid: VapidCache;
   pool: EncryptionPool;
+  /** Encrypts express messages; default `pool`. */
+  expressPool?: EncryptionPool;
   clock: () => number;
   concurrency: number;
 }) {
@@ -60,7 +69,7 @@ export function createPushSender(deps: {
     const origin = new URL(endpoint).origin;
     let limiter = limiters.get(origin);
     if (!limiter) limiters.set(origin, (limiter = createLimiter(deps.concurrency)));
-    await limiter.acquire();
+    await limiter.acquire(message.express === true);
     try {
       // Shutting down: requests already on the wire finish, the ones still queued behind
       // the limiter are handed back instead of holding up the exit.
@@ -68,7 +77,7 @@ export function createPushSender(deps: {
       // Checked when the request leaves, not when it was queued: never send after the TTL.
       const now = deps.clock();
       if (now >= message.expiresAt) return { kind: 'expired' };
-      if (now >= message.sendBy) return { kind: 'late' };
+      if (now >= (message.leaseEnds?.() ?? message.sendBy)) return { kind: 'late' };
       // A batch waits its turn behind the origin's limit: a cancel meanwhile stops the rest.
       if (message.wanted && !message.wanted()) return { kind: 'withdrawn' };
       const headers: Record<string, string | number> = {
@@ -93,16 +102,22 @@ export function createPushSender(deps: {
   return {
     /**
      * Sends every message; results come back in input order and the promise never rejects.
-     * Encryption runs a chunk ahead of the network, so both overlap.
+     * Encryption runs a chunk ahead of the network, so both overlap. `onResult` hears of each
+     * message as soon as it is settled (the worker records outcomes as they come).
      */
-    sendMany(messages: readonly PushMessage[]): Promise<SendResult[]> {
+    sendMany(
+      messages: readonly PushMessage[],
+      onResult?: (index: number, result: SendResult) => void,
+    ): Promise<SendResult[]> {
       const results: Array<Promise<SendResult>> = [];
       for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
         const chunk = messages.slice(start, start + ENCRYPT_CHUNK);
-        const bodies = deps.pool.encrypt(
+        const pool = chunk[0]?.express ? (deps.expressPool ?? deps.pool) : deps.pool;
+        const bodies = pool.encrypt(
           chunk.map((m) => ({ ...m.subscription.keys, plaintext: m.payload })),
         );
         chunk.forEach((message, i) => {
+          const index = start + i;
           const result = bodies.then(
             (encrypted): SendResult | Promise<SendResult> => {
               const body = encrypted[i];
@@ -113,7 +128,15 @@ export function createPushSender(deps: {
             (error: Error): SendResult => ({ kind: 'unreachable', error }),
           );
           // One message that throws must not reject the whole batch's results.
-          results.push(result.catch((error: Error): SendResult => ({ kind: 'crashed', error })));
+          const settled = result.catch((error: Error): SendResult => ({ kind: 'crashed', error }));
+          results.push(
+            onResult
+              ? settled.then((r) => {
+                  onResult(index, r);
+                  return r;
+                })
+              : settled,
+          );
         });
       }
       return Promise.all(results);

@@ -295,6 +295,8 @@ export const notificationCreateSchema = z.strictObject({
   ignoreCapping: z.boolean().default(false),
   /** Quiet hours: deliver only between these local times in each subscriber's timezone. */
   deliveryWindow: deliveryWindowSchema.optional(),
+  /** Spreads the fan-out evenly: at most `perMinute` deliveries fall due each minute. */
+  throttle: z.strictObject({ perMinute: z.number().int().min(1).max(1_000_000) }).optional(),
 });
 
 export const subscriptionSchema = z.strictObject({

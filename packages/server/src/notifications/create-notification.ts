@@ -1,4 +1,5 @@
 import { FAN_OUT_JOB, type FanOutPayload } from '../delivery/fan-out.ts';
+import { laneOf } from '../domain/lane.ts';
 import { newId } from '../storage/ids.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { DbTransaction, Store } from '../storage/store.ts';
@@ -13,7 +14,8 @@ export type NewNotification = Omit<
 
 /**
  * Stores a notification and its fan-out job in the caller's transaction (`tx`): once this
- * commits, the send will happen (at `sendAt`), whatever crashes after.
+ * commits, the send will happen (at `sendAt`), whatever crashes after. A small or trigger
+ * send's job goes in the express lane (domain/lane.ts), and so will its deliveries.
  *
  * @example await store.transaction((tx) => createNotification(tx, input, now));
  */
@@ -41,6 +43,7 @@ export async function createNotification(
       kind: FAN_OUT_JOB,
       payload,
       runAt: input.sendAt,
+      lane: laneOf(input.target, input),
     },
     now,
     trx,

@@ -1,3 +1,4 @@
+import type { Lane } from '../domain/lane.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Store } from '../storage/store.ts';
 
@@ -26,10 +27,14 @@ export function createJobRunner(deps: {
   let stopping = new AbortController();
 
   return {
-    async runOnce(): Promise<boolean> {
+    /**
+     * Claims one job of `lane` (any, express first, when omitted) and runs it. Several loops
+     * may call this at once: each runs its own job (engine.ts runs one per lane slot).
+     */
+    async runOnce(lane?: Lane): Promise<boolean> {
       const { signal } = stopping;
       if (signal.aborted) return false;
-      const job = await store.jobs.claim(clock(), deps.leaseMs);
+      const job = await store.jobs.claim(clock(), deps.leaseMs, lane);
       if (!job) return false;
       if (signal.aborted) {
         await store.jobs.releaseLease(job.id, clock());

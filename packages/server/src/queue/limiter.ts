@@ -1,5 +1,7 @@
 /**
- * A counting semaphore: at most `limit` holders at once, the rest wait in arrival order.
+ * A counting semaphore: at most `limit` holders at once, the rest wait in arrival order —
+ * `acquire(true)` waiters ahead of the others (an express push does not queue behind a
+ * broadcast's requests for the same push service).
  *
  * @example
  * const streams = createLimiter(100);
@@ -10,16 +12,17 @@ export function createLimiter(limit: number) {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`bad limit ${limit}`);
   let held = 0;
   const waiting: Array<() => void> = [];
+  const first: Array<() => void> = [];
   return {
-    acquire(): Promise<void> {
+    acquire(ahead = false): Promise<void> {
       if (held < limit) {
         held += 1;
         return Promise.resolve();
       }
-      return new Promise((resolve) => waiting.push(resolve));
+      return new Promise((resolve) => (ahead ? first : waiting).push(resolve));
     },
     release(): void {
-      const next = waiting.shift();
+      const next = first.shift() ?? waiting.shift();
       // The slot passes straight to the next waiter, so `held` stays the same.
       if (next) next();
       else held -= 1;

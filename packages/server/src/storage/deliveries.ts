@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
@@ -20,6 +21,8 @@ export interface NewDelivery {
   expiresAt: number;
   /** Sent with ignoreCapping: caps did not apply, and the count says so. */
   cappingIgnored?: boolean;
+  /** Default `bulk`; `express` rows are claimed first (domain/lane.ts). */
+  lane?: Lane;
 }
 
 /** What happened to one claimed delivery, decided by the worker. */
@@ -93,6 +96,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
               r.nextAttemptAt,
               r.expiresAt,
               r.cappingIgnored ? 1 : 0,
+              r.lane ?? 'bulk',
             ]),
         );
         const column = (index: number, type: 'TEXT' | 'BIGINT' | 'INTEGER') =>
@@ -107,16 +111,17 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         await sql`
           INSERT INTO deliveries (id, notification_id, workspace_id, subscriber_id, site_id,
             campaign_id, message_id, status, next_attempt_at, lease_until, expires_at, sent_at,
-            finished_at, last_error, capping_ignored)
+            finished_at, last_error, capping_ignored, lane)
           SELECT id, notification_id, workspace_id, subscriber_id, site_id, campaign_id,
             message_id, status, next_attempt_at, NULL, expires_at, NULL,
-            CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END, NULL, capping_ignored
+            CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END, NULL, capping_ignored,
+            lane
           FROM (SELECT ${column(0, 'TEXT')} AS id, ${column(1, 'TEXT')} AS notification_id,
               ${column(2, 'TEXT')} AS workspace_id, ${column(3, 'TEXT')} AS subscriber_id,
               ${column(4, 'TEXT')} AS site_id, ${column(5, 'TEXT')} AS campaign_id,
               ${column(6, 'TEXT')} AS message_id, ${column(7, 'TEXT')} AS status,
               ${column(8, 'BIGINT')} AS next_attempt_at, ${column(9, 'BIGINT')} AS expires_at,
-              ${column(10, 'INTEGER')} AS capping_ignored
+              ${column(10, 'INTEGER')} AS capping_ignored, ${column(11, 'TEXT')} AS lane
             FROM ${source}) d
           WHERE true
           ON CONFLICT (notification_id, subscriber_id) DO NOTHING`.execute(trx);
@@ -124,27 +129,66 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
 
     /**
-     * Claims up to `limit` due deliveries with a lease. A worker that dies before recording
-     * the outcome leaves the lease to expire and the delivery is sent again (at least once).
+     * Claims up to `limit` due deliveries with a lease, express before bulk. A worker that
+     * dies before recording the outcome leaves the lease to expire and the delivery is sent
+     * again (at least once). The workers use the lane claims below; this is for scripts.
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      const due = claimable(
-        db
-          .selectFrom('deliveries')
-          .select('id')
-          .where('status', '=', 'queued')
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      const express = await deliveries.claimExpress(now, leaseMs, limit);
+      if (express.length === limit) return express;
+      const bulk = await deliveries.claimBulk(now, leaseMs, limit - express.length, null);
+      return [...express, ...bulk.rows];
+    },
+
+    /** Claims due express deliveries, oldest first, through `deliveries_lane_due`. */
+    async claimExpress(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+      return lease(dueQuery(now, 'express').orderBy('next_attempt_at').limit(limit), now, leaseMs);
+    },
+
+    /**
+     * Claims a batch of one workspace's due bulk deliveries: the first workspace after
+     * `after` (in id order, wrapping around) that has some. A worker passes the workspace of
+     * its last batch, so workspaces take turns batch by batch — one tenant's million-row
+     * broadcast and another's thousand go out side by side. Finding the next workspace is
+     * one index probe per workspace with queued bulk rows (`deliveries_lane_workspace_due`).
+     */
+    async claimBulk(
+      now: number,
+      leaseMs: number,
+      limit: number,
+      after: string | null,
+    ): Promise<{ rows: DeliveryRow[]; workspaceId: string | null }> {
+      const first = await nextBulkWorkspace(now, after);
+      const workspaceId = first ?? (after === null ? null : await nextBulkWorkspace(now, null));
+      if (workspaceId === null) return { rows: [], workspaceId: null };
+      const rows = await lease(
+        dueQuery(now, 'bulk')
+          .where('workspace_id', '=', workspaceId)
           .orderBy('next_attempt_at')
           .limit(limit),
-        dialect,
+        now,
+        leaseMs,
       );
-      return db
-        .updateTable('deliveries')
-        .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+      return { rows, workspaceId };
+    },
+
+    /**
+     * Renews the lease on deliveries a worker still holds (its batch is still sending), but
+     * only where the lease is still the one it holds: false when any was lost meanwhile.
+     */
+    async renewLeases(ids: readonly string[], from: number, to: number): Promise<boolean> {
+      let renewed = 0;
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const result = await db
+          .updateTable('deliveries')
+          .set({ lease_until: to })
+          .where('id', 'in', ids.slice(i, i + ID_CHUNK))
+          .where('status', '=', 'queued')
+          .where('lease_until', '=', from)
+          .executeTakeFirst();
+        renewed += Number(result.numUpdatedRows);
+      }
+      return renewed === ids.length;
     },
 
     /**
@@ -269,8 +313,64 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         .executeTakeFirst();
     },
   };
+
+  function dueQuery(now: number, lane: Lane) {
+    return db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('lane', '=', lane)
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  }
+
+  function lease(
+    due: ReturnType<typeof dueQuery>,
+    now: number,
+    leaseMs: number,
+  ): Promise<DeliveryRow[]> {
+    const locked = claimable(due, dialect);
+    return db
+      .updateTable('deliveries')
+      .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
+      .where('id', 'in', locked)
+      .returningAll()
+      .execute();
+  }
+
+  /**
+   * The first workspace after `after` with a due, unleased bulk delivery. Each step is an
+   * index probe: the next workspace with queued bulk rows, then whether one of its rows is
+   * due. Bounded: after {@link WORKSPACE_PROBES} workspaces with nothing due, none.
+   */
+  async function nextBulkWorkspace(now: number, after: string | null): Promise<string | null> {
+    let cursor = after;
+    for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
+      const next = await db
+        .selectFrom('deliveries')
+        .select('workspace_id')
+        .where('status', '=', 'queued')
+        .where('lane', '=', 'bulk')
+        .$if(cursor !== null, (q) => q.where('workspace_id', '>', cursor as string))
+        .orderBy('workspace_id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return null;
+      const due = await dueQuery(now, 'bulk')
+        .where('workspace_id', '=', next.workspace_id)
+        .limit(1)
+        .executeTakeFirst();
+      if (due) return next.workspace_id;
+      cursor = next.workspace_id;
+    }
+    return null;
+  }
+
   return deliveries;
 }
+
+/** Workspaces with queued but not yet due bulk rows a claim looks past before it gives up. */
+const WORKSPACE_PROBES = 100;
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 

@@ -143,6 +143,12 @@ export async function eraseUser(
     );
     await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'payload' }, names);
     await scrubJsonColumn(trx, { ...scoped, table: 'jobs', column: 'result' }, names);
+    // A members import's ids waiting their turn.
+    await scrubJsonColumn(
+      trx,
+      { workspaceId, table: 'job_chunks', column: 'items', key: ['job_id', 'seq'] },
+      names,
+    );
     await scrubJsonColumn(
       trx,
       { workspaceId, table: 'idempotency_keys', column: 'response', key: ['workspace_id', 'key'] },

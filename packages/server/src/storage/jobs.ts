@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
@@ -18,6 +19,7 @@ export interface Job<P = unknown> {
   attempts: number;
   createdAt: number;
   updatedAt: number;
+  lane: Lane;
 }
 
 function toJob(row: Selectable<JobTable>): Job {
@@ -34,6 +36,7 @@ function toJob(row: Selectable<JobTable>): Job {
     attempts: row.attempts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lane: row.lane,
   };
 }
 
@@ -46,7 +49,15 @@ function toJob(row: Selectable<JobTable>): Job {
 export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
   return {
     async enqueue(
-      job: { workspaceId: string; kind: string; payload: unknown; runAt: number; id?: string },
+      job: {
+        workspaceId: string;
+        kind: string;
+        payload: unknown;
+        runAt: number;
+        id?: string;
+        /** `express`: claimed by its own loop, never behind a broadcast's fan-out. */
+        lane?: Lane;
+      },
       now: number,
       trx: Kysely<Database> = db,
     ): Promise<string> {
@@ -67,27 +78,46 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
           lease_until: null,
           created_at: now,
           updated_at: now,
+          lane: job.lane ?? 'bulk',
         })
         .execute();
       return id;
     },
 
-    async claim(now: number, leaseMs: number): Promise<Job | undefined> {
-      const due = claimable(
-        db
-          .selectFrom('jobs')
-          .select('id')
-          .where('run_at', '<=', now)
-          .where((eb) =>
-            eb.or([
-              eb('status', '=', 'queued'),
-              eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
-            ]),
-          )
-          .orderBy('run_at')
-          .limit(1),
-        dialect,
-      );
+    /**
+     * Claims one due job of `lane` (any lane when omitted, express first). Express jobs go
+     * oldest first. Bulk jobs go to the workspace running the fewest jobs right now, then
+     * oldest first: with several job loops (and processes) each workspace gets its turn, and
+     * one tenant's import or million-subscriber fan-out does not hold the others' work.
+     */
+    async claim(now: number, leaseMs: number, lane?: Lane): Promise<Job | undefined> {
+      let due = db
+        .selectFrom('jobs as j')
+        .select('j.id')
+        .where('j.run_at', '<=', now)
+        .where((eb) =>
+          eb.or([
+            eb('j.status', '=', 'queued'),
+            eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)]),
+          ]),
+        )
+        .$if(lane !== undefined, (q) => q.where('j.lane', '=', lane as Lane))
+        .$if(lane === undefined, (q) =>
+          q.orderBy(sql`case when j.lane = 'express' then 0 else 1 end`),
+        )
+        .$if(lane === 'bulk', (q) =>
+          q.orderBy((eb) =>
+            eb
+              .selectFrom('jobs as r')
+              .select((c) => c.fn.countAll().as('n'))
+              .where('r.status', '=', 'running')
+              .where('r.lease_until', '>=', now)
+              .whereRef('r.workspace_id', '=', 'j.workspace_id'),
+          ),
+        )
+        .orderBy('j.run_at')
+        .limit(1);
+      due = claimable(due, dialect);
       const row = await db
         .updateTable('jobs')
         .set({

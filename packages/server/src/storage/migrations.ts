@@ -8,6 +8,7 @@ import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as delivery0009 } from './migrations/0009_delivery.ts';
 import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
+import { migration as lanes } from './migrations/0012_lanes.ts';
 import { migration as rules } from './migrations/0014_rules.ts';
 
 /**
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009_delivery': delivery0009,
   '0010_render': render,
   '0011_cancel': cancel,
+  '0012_lanes': lanes,
   '0014_rules': rules,
 };
 

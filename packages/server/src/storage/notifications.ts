@@ -32,6 +32,8 @@ export interface Notification {
   triggerId?: string | null;
   /** What `{{properties.x}}` renders with in each delivery (a trigger's event); else none. */
   properties?: Record<string, unknown> | null;
+  /** Spreads the fan-out: at most this many deliveries fall due a minute (domain/throttle.ts). */
+  throttle?: { perMinute: number } | null;
 }
 
 export interface DeliveryWindow {
@@ -59,6 +61,7 @@ export function toNotification(row: Selectable<NotificationTable>): Notification
     deliveryWindow: fromJson(row.delivery_window, null),
     triggerId: row.trigger_id,
     properties: fromJson(row.properties, null),
+    throttle: row.throttle_per_minute ? { perMinute: Number(row.throttle_per_minute) } : null,
   };
 }
 
@@ -86,6 +89,7 @@ export function createNotificationStore(db: Kysely<Database>) {
           delivery_window: n.deliveryWindow ? toJson(n.deliveryWindow) : null,
           trigger_id: n.triggerId ?? null,
           properties: n.properties ? toJson(n.properties) : null,
+          throttle_per_minute: n.throttle?.perMinute ?? null,
         })
         .execute();
     },

@@ -6,7 +6,7 @@ export const QUEUE_DEPTH_CAP = 100_000;
 
 /**
  * Queued deliveries and jobs for `/metrics`, cheap on every scrape: each count walks the
- * `(status, …)` index (`deliveries_due`, `jobs_due`) and stops after {@link QUEUE_DEPTH_CAP}
+ * `(status, …)` index (`deliveries_lane_due`, `jobs_due`) and stops after {@link QUEUE_DEPTH_CAP}
  * rows, so a scrape never scans a whole table however large it grows.
  *
  * @example const { deliveries, jobs } = await store.health.queueDepths();

@@ -52,6 +52,12 @@ export function createRetentionStore(db: Kysely<Database>, dialect: DialectName)
     },
 
     async jobs(workspaceId: string, before: number, limit: number): Promise<number> {
+      // A members import that failed leaves the chunks it did not apply: they go with it.
+      await sql`
+        DELETE FROM job_chunks WHERE workspace_id = ${workspaceId} AND job_id IN (
+          SELECT id FROM jobs
+          WHERE workspace_id = ${workspaceId} AND updated_at < ${before}
+            AND status IN ('succeeded', 'failed'))`.execute(db);
       const result = await sql`
         DELETE FROM jobs WHERE id IN (
           SELECT id FROM jobs

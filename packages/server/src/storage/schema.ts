@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Lane } from '../domain/lane.ts';
 
 /**
  * The database schema as Kysely sees it. Timestamps are epoch milliseconds in BIGINT
@@ -34,6 +35,7 @@ export interface Database {
   deliveries: DeliveryTable;
   receipts: ReceiptTable;
   jobs: JobTable;
+  job_chunks: JobChunkTable;
   idempotency_keys: IdempotencyKeyTable;
   audiences: AudienceTable;
   audience_members: AudienceMemberTable;
@@ -268,6 +270,8 @@ export interface NotificationTable {
   trigger_id: string | null;
   /** JSON of the event properties `{{properties.x}}` renders with, per delivery; triggers only. */
   properties: string | null;
+  /** `throttle.perMinute`: the fan-out spreads its deliveries' due times at this rate. */
+  throttle_per_minute: number | null;
 }
 
 /** `cancelled`: its notification was cancelled before this delivery was sent (or while it waited to retry). */
@@ -290,6 +294,8 @@ export interface DeliveryTable {
   finished_at: number | null;
   last_error: string | null;
   capping_ignored: Generated<number>;
+  /** `express` (small, trigger and evergreen sends) is claimed ahead of `bulk` (domain/lane.ts). */
+  lane: Generated<Lane>;
 }
 
 export interface ReceiptTable {
@@ -316,6 +322,16 @@ export interface JobTable {
   attempts: Generated<number>;
   created_at: number;
   updated_at: number;
+  lane: Generated<Lane>;
+}
+
+/** A slice of a job's input (a members import's ids), read and deleted as the job goes. */
+export interface JobChunkTable {
+  job_id: string;
+  seq: number;
+  workspace_id: string;
+  /** JSON array. */
+  items: string;
 }
 
 export interface IdempotencyKeyTable {

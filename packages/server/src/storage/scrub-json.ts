@@ -35,7 +35,9 @@ function containsJsonString(name: string): string {
  * the rows. Only rows whose text contains a name as a JSON string are read, so this stays
  * cheap on big tables. Returns how many rows changed.
  */
-export async function scrubJsonColumn<T extends 'notifications' | 'jobs' | 'idempotency_keys'>(
+export async function scrubJsonColumn<
+  T extends 'notifications' | 'jobs' | 'job_chunks' | 'idempotency_keys',
+>(
   trx: Kysely<Database>,
   where: {
     table: T;

@@ -11,6 +11,7 @@ import { createEventStore } from './events.ts';
 import { createEvergreenStore } from './evergreen.ts';
 import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
+import { createJobChunkStore } from './job-chunks.ts';
 import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
@@ -76,6 +77,7 @@ function repositories(
     deliveries: createDeliveryStore(kysely, dialect),
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
+    jobChunks: createJobChunkStore(kysely),
     idempotency: createIdempotencyStore(kysely),
     targeting: createTargeting(kysely, dialect, audiences),
     evergreen: createEvergreenStore(kysely, audiences),

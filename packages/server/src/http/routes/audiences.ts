@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { AUDIENCE_MEMBERS_JOB, type MembersJobPayload } from '../../audiences/members-job.ts';
+import { AUDIENCE_MEMBERS_JOB, membersJobInput } from '../../audiences/members-job.ts';
 import { audienceReferences, parseRule, type ParsedRule } from '../../domain/audience-rule.ts';
 import { InvalidRuleError } from '../../domain/conditions.ts';
 import {
@@ -348,27 +348,22 @@ export function audienceRoutes(deps: AppDeps) {
         ]);
       }
       const now = clock();
-      const payload: MembersJobPayload = {
-        audienceId: audience.id,
-        add,
-        remove,
-        offset: 0,
-        added: 0,
-        removed: 0,
-        skipped: 0,
-      };
+      // The ids go in chunk rows beside the job, not in its payload (see members-job.ts).
+      const { payload, chunks } = membersJobInput(audience.id, add, remove);
       const idempotencyKey = c.req.header('idempotency-key');
       const accepted = await store.idempotency.once(
         workspaceId,
         idempotencyKey,
         now,
-        async (trx) => ({
-          jobId: await store.jobs.enqueue(
+        async (trx) => {
+          const jobId = await store.jobs.enqueue(
             { workspaceId, kind: AUDIENCE_MEMBERS_JOB, payload, runAt: now },
             now,
             trx,
-          ),
-        }),
+          );
+          await store.jobChunks.put(jobId, workspaceId, chunks, trx);
+          return { jobId };
+        },
       );
       deps.wake();
       return c.json(accepted, 202);
