@@ -12,6 +12,8 @@ import { createPrune } from './retention/prune.ts';
 import { startRuns } from './triggers/start-runs.ts';
 import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
+import { createPoster } from './events-out/http-post.ts';
+import { createOutboxWorker } from './events-out/outbox-worker.ts';
 import { secretBoxFor } from './secrets/open-secrets.ts';
 import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
@@ -106,6 +108,16 @@ export async function createBeckon(
     wake: () => engine.wake(),
     log,
   });
+  const caFile = config.pushCaFile ? readFileSync(config.pushCaFile) : undefined;
+  const poster = createPoster(config.webhookOriginsAllow, caFile);
+  const outbox = createOutboxWorker({
+    store,
+    poster,
+    clock,
+    leaseMs: config.leaseMs,
+    retryBaseMs: config.retryBaseMs,
+    log: (message, fields) => log(fields ? `${message} ${JSON.stringify(fields)}` : message),
+  });
   const app = createApp({
     store,
     clock,
@@ -116,6 +128,7 @@ export async function createBeckon(
       evergreenWake.wake();
     },
     pushOriginsAllow: config.pushOriginsAllow,
+    webhookOriginsAllow: config.webhookOriginsAllow,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
@@ -140,12 +153,14 @@ export async function createBeckon(
         startLoop(evergreen.sweep, { idleMs: EVERGREEN_SWEEP_MS, wake: evergreenWake, log }),
         startLoop(triggerWorker.runOnce, { idleMs: config.pollMs, wake: triggerWake, log }),
         startLoop(prune.runOnce, { idleMs: PRUNE_EVERY_MS, wake: createWakeSignal(), log }),
+        startLoop(outbox.runOnce, { idleMs: config.pollMs, wake: createWakeSignal(), log }),
       ];
     },
     wakeTriggers: () => triggerWake.wake(),
     stopWorkers,
     async close() {
       await stopWorkers();
+      poster.close();
       await db.close();
     },
   };

@@ -11,6 +11,8 @@ export interface AppDeps {
   /** Called after work is queued so in-process workers start at once. */
   wake: () => void;
   pushOriginsAllow: readonly string[];
+  /** Origins webhooks may target besides public `https:` (`BECKON_WEBHOOK_ORIGINS_ALLOW`). */
+  webhookOriginsAllow?: readonly string[];
   rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
   /** Hops of `X-Forwarded-For` to believe for the client IP (`BECKON_TRUST_PROXY`); 0 if unset. */
   trustProxy?: number;

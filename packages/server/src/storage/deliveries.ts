@@ -2,6 +2,8 @@ import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
+import { cappedAtFanOut, deliveryEvents } from './delivery-events.ts';
+import { enqueueEvents } from './outbox.ts';
 
 export type DeliveryRow = Selectable<DeliveryTable>;
 
@@ -94,6 +96,8 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
           .execute();
       }
+      // Events out. A re-run fan-out page (after a crash) was rolled back with its events.
+      await enqueueEvents(trx, cappedAtFanOut(rows));
     },
 
     /**
@@ -143,6 +147,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           }
         }
         await addStats(increments, trx);
+        await enqueueEvents(trx, deliveryEvents(results, now));
         // Caps count pushes a subscriber got: one that never arrived gives its slot back.
         for (let i = 0; i < unreceived.length; i += ID_CHUNK) {
           await trx

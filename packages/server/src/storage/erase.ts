@@ -120,6 +120,8 @@ export async function eraseUser(
         .execute();
       // Subscriber ids are global and were just read from this workspace.
       await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
+      // Events out about them, sent or not: their bodies name the subscriber (and user).
+      await trx.deleteFrom('webhook_messages').where('subject', 'in', ids).execute();
       await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
     }

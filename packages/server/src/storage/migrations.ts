@@ -5,6 +5,7 @@ import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
 import { migration as delivery0009 } from './migrations/0009_delivery.ts';
+import { migration as webhooks } from './migrations/0017_webhooks.ts';
 
 /**
  * Migrations in code, applied on start. Column types are chosen to mean the same thing on
@@ -384,6 +385,7 @@ const migrations: Record<string, Migration> = {
   '0007_retention': retention,
   '0005_identity': identity,
   '0009_delivery': delivery0009,
+  '0017_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -15,6 +15,7 @@ import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
 import { createTriggerStore } from './triggers.ts';
 import { createUserStore } from './users.ts';
+import { createWebhookStore } from './webhooks.ts';
 import { createWorkspaceStore } from './workspaces.ts';
 
 /**
@@ -46,6 +47,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
+    webhooks: createWebhookStore(kysely, opts.secrets),
   };
 }
 

@@ -91,7 +91,12 @@ export function publicRoutes(deps: AppDeps) {
 
   app.delete('/:siteKey/subscriptions', gate, async (c) => {
     const { endpoint } = await readJson(c, unsubscribeSchema);
-    const deleted = await store.subscribers.deleteByEndpoint(c.get('site').id, endpoint);
+    const deleted = await store.subscribers.deleteByEndpoint(
+      c.get('site').id,
+      endpoint,
+      'unsubscribed',
+      clock(),
+    );
     if (!deleted) throw notFound('Subscription');
     return c.body(null, 204);
   });

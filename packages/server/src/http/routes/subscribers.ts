@@ -41,7 +41,7 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
   app.delete('/:id', async (c) => {
     const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
     if (!subscriber) throw notFound('Subscriber');
-    await store.subscribers.deleteIds([subscriber.id]);
+    await store.subscribers.deleteIds([subscriber.id], 'revoked', clock());
     return c.body(null, 204);
   });
 
