@@ -14,6 +14,7 @@ import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
 import { createPoster } from './events-out/http-post.ts';
 import { createOutboxWorker } from './events-out/outbox-worker.ts';
+import { createMetrics } from './observability/metrics.ts';
 import { secretBoxFor } from './secrets/open-secrets.ts';
 import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
@@ -68,6 +69,7 @@ export async function createBeckon(
     await db.close();
     throw error;
   }
+  const metrics = createMetrics();
   const evergreenWake = createWakeSignal();
   const triggerWake = createWakeSignal();
   // New events start trigger runs (before the API answers, so an accepted event is not
@@ -80,6 +82,7 @@ export async function createBeckon(
     store,
     clock,
     log,
+    metrics,
     handlers: {
       [AUDIENCE_MEMBERS_JOB]: createMembersJob({
         store,
@@ -117,6 +120,11 @@ export async function createBeckon(
     leaseMs: config.leaseMs,
     retryBaseMs: config.retryBaseMs,
     log: (message, fields) => log(fields ? `${message} ${JSON.stringify(fields)}` : message),
+    onAttempts: (destination, attempts) => {
+      for (const a of attempts) {
+        metrics.webhookAttempts.inc({ kind: destination.kind, result: a.ok ? 'ok' : 'failed' });
+      }
+    },
   });
   const app = createApp({
     store,
@@ -132,6 +140,7 @@ export async function createBeckon(
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
+    metrics,
     assets: ASSETS,
     log,
   });

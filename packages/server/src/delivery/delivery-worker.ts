@@ -3,6 +3,8 @@ import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { SlotRequest } from '../storage/capping.ts';
 import type { Store } from '../storage/store.ts';
+import { countAnswers, countOutcomes } from '../observability/delivery-metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createLimiter } from './limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
@@ -43,6 +45,7 @@ export function createDeliveryWorker(deps: {
   clock: () => number;
   options: DeliveryWorkerOptions;
   log?: (message: string) => void;
+  metrics?: Metrics;
 }) {
   const { store, sender, clock, options } = deps;
   const slots = createLimiter(options.batchesInFlight);
@@ -122,6 +125,12 @@ export function createDeliveryWorker(deps: {
     }
     const sent = await sendUnlessCancelled(sending, messages);
     const answeredAt = clock();
+    if (deps.metrics)
+      countAnswers(
+        deps.metrics,
+        messages.map((m) => m.subscription.endpoint),
+        sent,
+      );
     sent.forEach((result, i) => {
       const delivery = sending[i] as DeliveryRow;
       const outcome = deliveryResult(result, delivery, {
@@ -132,6 +141,7 @@ export function createDeliveryWorker(deps: {
     });
     try {
       await store.deliveries.record(recorded, clock(), statsFor(recorded, context));
+      if (deps.metrics) countOutcomes(deps.metrics, recorded, context.notifications, answeredAt);
     } catch (error) {
       deps.log?.(`recording a batch failed, recording one by one: ${(error as Error).message}`);
       await recordEach(recorded, context);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createEncryptionPool } from './encryption-pool.ts';
 import { createFanOut, FAN_OUT_JOB } from './fan-out.ts';
@@ -52,6 +53,7 @@ export function createDeliveryEngine(deps: {
   log?: (message: string) => void;
   /** Job kinds other features add (audience imports…), run by the same job loop. */
   handlers?: Record<string, JobHandler>;
+  metrics?: Metrics;
 }) {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
   const log = deps.log ?? (() => {});
@@ -75,6 +77,7 @@ export function createDeliveryEngine(deps: {
     clock: deps.clock,
     options,
     log,
+    ...(deps.metrics && { metrics: deps.metrics }),
   });
   const jobRunner = createJobRunner({
     store: deps.store,

@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireApiKey } from './auth.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { apiDocument } from './document.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { queueDepths, triggerRunsWaiting } from '../storage/queue-depth.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
@@ -14,6 +15,7 @@ import { siteRoutes } from './routes/sites.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { userRoutes } from './routes/users.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 
 /**
@@ -24,12 +26,18 @@ import { workspaceRoutes } from './routes/workspace.ts';
  */
 export function createApp(appDeps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const metrics = createMetrics();
+  const metrics = appDeps.metrics ?? createMetrics();
+  const db = appDeps.store.db.kysely;
+  metrics.readGaugesFrom({
+    queueDepths: () => queueDepths(db),
+    triggerRunsWaiting: () => triggerRunsWaiting(db),
+    webhookBacklog: () => appDeps.store.webhooks.backlog(),
+  });
   // Every stored event passes through onEvents (pixel and ingestion API): count it there.
   const deps: AppDeps = {
     ...appDeps,
     onEvents: async (workspaceId, events) => {
-      metrics.eventsIngested += events.length;
+      metrics.eventsIngested.inc(events.length);
       await appDeps.onEvents?.(workspaceId, events);
     },
   };
@@ -57,6 +65,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/v1/audiences', audienceRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
   app.route('/v1/triggers', triggerRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1', workspaceRoutes(deps));
 
   app.notFound((c) =>

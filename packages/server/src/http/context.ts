@@ -1,4 +1,5 @@
 import type { Evergreen } from '../audiences/evergreen.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** New events were stored (triggers and evergreen campaigns react to them). */
   onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
   evergreen?: Evergreen;
+  /** The process's metrics (the delivery engine counts into the same registry); else a new one. */
+  metrics?: Metrics;
 }
 
 export type AppEnv = {

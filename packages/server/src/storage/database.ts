@@ -84,6 +84,17 @@ async function openPostgres(url: string): Promise<Db> {
   return { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() };
 }
 
+/** Names of the migrations this code has that the database has not applied (for /readyz). */
+export async function migrationsPending(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: migrationProvider,
+    ...(db.schema && { migrationTableSchema: db.schema }),
+  });
+  const migrations = await migrator.getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 async function migrate(kysely: Kysely<Database>, schema: string | undefined): Promise<void> {
   // Naming the schema matters: without it Kysely looks for its migration table in every
   // schema of the database and may find another schema's.

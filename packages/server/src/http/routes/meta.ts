@@ -2,17 +2,33 @@ import { readFile } from 'node:fs/promises';
 import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { bearerMatches, metricsText, type Metrics } from '../metrics.ts';
+import { bearerMatches } from '../metrics.ts';
 import { ProblemError } from '../problem.ts';
-import { queueDepths } from '../../storage/queue-depth.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { migrationsPending } from '../../storage/database.ts';
 
-/** Health, the OpenAPI document, Prometheus metrics and the two browser files. */
+/** Health, readiness, the OpenAPI document, Prometheus metrics and the two browser files. */
 export function metaRoutes(deps: AppDeps, metrics: Metrics, document: () => object) {
   const app = new Hono<AppEnv>();
 
   app.get('/healthz', async (c) => {
     await sql`select 1`.execute(deps.store.db.kysely);
     return c.json({ status: 'ok', database: deps.store.db.dialect });
+  });
+
+  // Ready for traffic: the database answers and every migration this code knows is applied
+  // (during a rolling upgrade, an old process beside a newer schema stays ready; a new one
+  // waits until its migrations ran). 503 otherwise, for load balancers and orchestrators.
+  app.get('/readyz', async (c) => {
+    try {
+      const pending = await migrationsPending(deps.store.db);
+      if (pending.length > 0) {
+        return c.json({ status: 'migrating', pending }, 503);
+      }
+      return c.json({ status: 'ready', database: deps.store.db.dialect });
+    } catch {
+      return c.json({ status: 'database unreachable' }, 503);
+    }
   });
 
   app.get('/openapi.json', (c) => c.json(document()));
@@ -25,10 +41,7 @@ export function metaRoutes(deps: AppDeps, metrics: Metrics, document: () => obje
       c.header('WWW-Authenticate', 'Bearer');
       throw new ProblemError(401, 'Unauthorized', 'GET /metrics needs the metrics token');
     }
-    const depth = await queueDepths(deps.store.db.kysely);
-    return c.text(metricsText(metrics, depth), 200, {
-      'Content-Type': 'text/plain; version=0.0.4',
-    });
+    return c.text(await metrics.text(), 200, { 'Content-Type': metrics.contentType });
   });
 
   const serveAsset = (path: string) => async (c: Context) => {
