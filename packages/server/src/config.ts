@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LogLevel } from './observability/logger.ts';
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -29,6 +30,11 @@ const envSchema = z.object({
   BECKON_ENCRYPTION_THREADS: z.coerce.number().int().min(0).optional(),
   /** base64, 32 bytes: seals secrets at rest (required on PostgreSQL; SQLite: a key file). */
   BECKON_SECRET_KEY: z.string().min(1).optional(),
+  BECKON_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  /** `1`: logs may name externalIds and request paths (off by default: they are personal data). */
+  BECKON_LOG_PII: z.enum(['0', '1']).default('0'),
 });
 
 export interface Config {
@@ -49,6 +55,8 @@ export interface Config {
   pushConcurrency: number;
   encryptionThreads: number | undefined;
   secretKey: string | undefined;
+  logLevel: LogLevel;
+  logPii: boolean;
 }
 
 /**
@@ -92,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
     encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
     secretKey: e.BECKON_SECRET_KEY,
+    logLevel: e.BECKON_LOG_LEVEL,
+    logPii: e.BECKON_LOG_PII === '1',
   });
 }
 

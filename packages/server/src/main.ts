@@ -15,6 +15,7 @@ import { createApp, type App } from './http/app.ts';
 import { createPoster } from './events-out/http-post.ts';
 import { createOutboxWorker } from './events-out/outbox-worker.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { configureLogging, log } from './observability/logger.ts';
 import { secretBoxFor } from './secrets/open-secrets.ts';
 import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
@@ -28,7 +29,8 @@ export const ASSETS = {
   serviceWorker: resolve(packagesDir, 'service-worker/dist/beckon-sw.js'),
 };
 
-export const log = (message: string) => process.stderr.write(`[beckon] ${message}\n`);
+/** Structured (JSON, stderr) since pino; the same call for every caller (observability/logger.ts). */
+export { log };
 
 export interface Beckon {
   store: Store;
@@ -58,6 +60,7 @@ export async function createBeckon(
   opts: { clock?: () => number } = {},
 ): Promise<Beckon> {
   const clock = opts.clock ?? Date.now;
+  configureLogging({ level: config.logLevel, pii: config.logPii });
   // The key is checked before the database is touched: a missing one fails fast.
   const { box } = secretBoxFor(config.secretKey, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
@@ -119,7 +122,7 @@ export async function createBeckon(
     clock,
     leaseMs: config.leaseMs,
     retryBaseMs: config.retryBaseMs,
-    log: (message, fields) => log(fields ? `${message} ${JSON.stringify(fields)}` : message),
+    log,
     onAttempts: (destination, attempts) => {
       for (const a of attempts) {
         metrics.webhookAttempts.inc({ kind: destination.kind, result: a.ok ? 'ok' : 'failed' });

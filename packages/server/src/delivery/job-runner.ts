@@ -1,4 +1,5 @@
 import type { Job } from '../storage/jobs.ts';
+import { withLogContext } from '../observability/logger.ts';
 import type { Store } from '../storage/store.ts';
 
 /**
@@ -31,36 +32,8 @@ export function createJobRunner(deps: {
       if (signal.aborted) return false;
       const job = await store.jobs.claim(clock(), deps.leaseMs);
       if (!job) return false;
-      if (signal.aborted) {
-        await store.jobs.releaseLease(job.id, clock());
-        return false;
-      }
-      const handler = deps.handlers[job.kind];
-      if (job.attempts > maxAttempts) {
-        // Claimed again and again without an answer: its worker dies on it (a lease ran out).
-        const error = job.error ?? `no worker finished it in ${maxAttempts} attempts`;
-        await store.jobs.finish(job.id, { status: 'failed', error }, clock());
-        return true;
-      }
-      try {
-        if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-        const result = await handler(job, signal);
-        await store.jobs.finish(job.id, { status: 'succeeded', result }, clock());
-      } catch (error) {
-        if (signal.aborted) {
-          // Stopped at a checkpoint: the next worker resumes from it without waiting.
-          await store.jobs.releaseLease(job.id, clock());
-          return false;
-        }
-        const message = (error as Error).message;
-        deps.log?.(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed: ${message}`);
-        if (!handler || job.attempts >= maxAttempts) {
-          await store.jobs.finish(job.id, { status: 'failed', error: message }, clock());
-        } else {
-          await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock(), message);
-        }
-      }
-      return true;
+      // Every log line of the job names it.
+      return withLogContext({ jobId: job.id, jobKind: job.kind }, () => run(job, signal));
     },
     /** Aborts the job in hand at its next checkpoint; after this, claims nothing until resume. */
     stop(): void {
@@ -70,6 +43,39 @@ export function createJobRunner(deps: {
       if (stopping.signal.aborted) stopping = new AbortController();
     },
   };
+
+  async function run(job: Job, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) {
+      await store.jobs.releaseLease(job.id, clock());
+      return false;
+    }
+    const handler = deps.handlers[job.kind];
+    if (job.attempts > maxAttempts) {
+      // Claimed again and again without an answer: its worker dies on it (a lease ran out).
+      const error = job.error ?? `no worker finished it in ${maxAttempts} attempts`;
+      await store.jobs.finish(job.id, { status: 'failed', error }, clock());
+      return true;
+    }
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      const result = await handler(job, signal);
+      await store.jobs.finish(job.id, { status: 'succeeded', result }, clock());
+    } catch (error) {
+      if (signal.aborted) {
+        // Stopped at a checkpoint: the next worker resumes from it without waiting.
+        await store.jobs.releaseLease(job.id, clock());
+        return false;
+      }
+      const message = (error as Error).message;
+      deps.log?.(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed: ${message}`);
+      if (!handler || job.attempts >= maxAttempts) {
+        await store.jobs.finish(job.id, { status: 'failed', error: message }, clock());
+      } else {
+        await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock(), message);
+      }
+    }
+    return true;
+  }
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -5,6 +5,7 @@ import { apiDocument } from './document.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { queueDepths, triggerRunsWaiting } from '../storage/queue-depth.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { requestLog } from './request-log.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
@@ -42,6 +43,7 @@ export function createApp(appDeps: AppDeps) {
     },
   };
   const apiKey = requireApiKey(deps.store);
+  app.use('*', requestLog());
 
   // Built on first request, once every route below has declared itself.
   let document: ReturnType<typeof apiDocument> | undefined;
