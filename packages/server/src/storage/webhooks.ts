@@ -333,6 +333,22 @@ export function createWebhookStore(db: Kysely<Database>, box: SecretBox = PLAIN_
       });
     },
 
+    /** Every destination's sealed secret, as stored (for key rotation). */
+    async listSealedSecrets(): Promise<Array<{ id: string; secret: string }>> {
+      return db.selectFrom('webhooks').select(['id', 'secret']).orderBy('id').execute();
+    },
+
+    /** Replaces one sealed secret if it is still `from` (another run may have moved it). */
+    async replaceSealedSecret(id: string, from: string, to: string): Promise<boolean> {
+      const result = await db
+        .updateTable('webhooks')
+        .set({ secret: to })
+        .where('id', '=', id)
+        .where('secret', '=', from)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     /** Gives the lease back without an attempt (a worker shutting down). */
     async release(webhookId: string): Promise<void> {
       await db
