@@ -123,6 +123,7 @@ export async function createBeckon(
     leaseMs: config.leaseMs,
     retryBaseMs: config.retryBaseMs,
     log,
+    pushesBusy: () => engine.busy(),
     onAttempts: (destination, attempts) => {
       for (const a of attempts) {
         metrics.webhookAttempts.inc({ kind: destination.kind, result: a.ok ? 'ok' : 'failed' });

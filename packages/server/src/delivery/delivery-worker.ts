@@ -312,6 +312,8 @@ export function createDeliveryWorker(deps: {
       if (batch.length > 0) await deliver(batch);
       return batch.length;
     },
+    /** Whether push batches are in flight (lower-priority work yields to them). */
+    busy: (): boolean => inFlight.size > 0,
     /** After `stop`, claims nothing until `resume`. */
     resume(): void {
       stopping = false;

@@ -101,6 +101,8 @@ export function createDeliveryEngine(deps: {
   return {
     jobRunner,
     deliveryWorker,
+    /** Push batches are in flight. */
+    busy: () => deliveryWorker.busy(),
     wake(): void {
       jobsWake.wake();
       deliveriesWake.wake();
