@@ -5,7 +5,6 @@ import type { SlotRequest } from '../storage/capping.ts';
 import type { Store } from '../storage/store.ts';
 import { countAnswers, countOutcomes } from '../observability/delivery-metrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { withLogContext } from '../observability/logger.ts';
 import { createLimiter } from './limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
@@ -291,10 +290,7 @@ export function createDeliveryWorker(deps: {
         if (batch.length === 0) slots.release();
       }
       if (batch.length === 0) return false;
-      // Its log lines name the batch by its first delivery.
-      const running = withLogContext({ batch: batch[0]!.id, size: batch.length }, () =>
-        deliver(batch),
-      )
+      const running = deliver(batch)
         .catch((error: Error) => {
           // The batch's leases run out and the next claim sends what was not recorded.
           deps.log?.(`delivery batch failed: ${error.stack ?? error.message}`);

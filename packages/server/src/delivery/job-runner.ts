@@ -1,5 +1,4 @@
 import type { Job } from '../storage/jobs.ts';
-import { withLogContext } from '../observability/logger.ts';
 import type { Store } from '../storage/store.ts';
 
 /**
@@ -20,7 +19,7 @@ export function createJobRunner(deps: {
   leaseMs: number;
   handlers: Record<string, JobHandler>;
   maxAttempts?: number;
-  log?: (message: string) => void;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }) {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -32,8 +31,7 @@ export function createJobRunner(deps: {
       if (signal.aborted) return false;
       const job = await store.jobs.claim(clock(), deps.leaseMs);
       if (!job) return false;
-      // Every log line of the job names it.
-      return withLogContext({ jobId: job.id, jobKind: job.kind }, () => run(job, signal));
+      return run(job, signal);
     },
     /** Aborts the job in hand at its next checkpoint; after this, claims nothing until resume. */
     stop(): void {

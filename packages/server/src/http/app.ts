@@ -78,7 +78,9 @@ export function createApp(appDeps: AppDeps) {
   );
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
-    deps.log(`unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
+    deps.log(`unhandled error on ${c.req.method} ${c.req.routePath}: ${error.stack ?? error}`, {
+      requestId: c.get('requestId'),
+    });
     return problemResponse(
       c,
       new ProblemError(500, 'Internal Server Error', 'Something went wrong on our side'),

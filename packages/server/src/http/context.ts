@@ -21,7 +21,7 @@ export interface AppDeps {
   metricsToken?: string;
   /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
   assets: { snippet: string; serviceWorker: string };
-  log: (message: string) => void;
+  log: (message: string, fields?: Record<string, unknown>) => void;
   /** New events were stored (triggers and evergreen campaigns react to them). */
   onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
   evergreen?: Evergreen;
@@ -33,5 +33,7 @@ export type AppEnv = {
   Variables: {
     workspace: Workspace;
     site: Site;
+    /** Set by the request logger for every request. */
+    requestId: string;
   };
 };

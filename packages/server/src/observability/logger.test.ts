@@ -1,22 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../../../test/support/capture-logs.ts';
-import { configureLogging, log, withLogContext } from './logger.ts';
+import { configureLogging, log } from './logger.ts';
 
 describe('log', () => {
   afterEach(() => configureLogging({ level: 'info', pii: false }));
 
-  it('writes JSON lines carrying the id of the request or job it runs in', async () => {
+  it('writes JSON lines with their level, time and the fields given (a request or job id)', () => {
     const { lines, destination } = captureLogs();
     configureLogging({ level: 'info', pii: false, destination });
-    await withLogContext({ requestId: 'req-1' }, async () => {
-      await Promise.resolve();
-      log('working');
-    });
-    withLogContext({ jobId: 'job_1' }, () => log('delivery batch failed: boom'));
+    log('working', { requestId: 'req-1' });
+    log('job job_1 attempt 1 failed: boom', { jobId: 'job_1' });
     log('outside');
     expect(lines.map((l) => [l.level, l.msg, l.requestId, l.jobId])).toEqual([
       ['info', 'working', 'req-1', undefined],
-      ['error', 'delivery batch failed: boom', undefined, 'job_1'],
+      ['error', 'job job_1 attempt 1 failed: boom', undefined, 'job_1'],
       ['info', 'outside', undefined, undefined],
     ]);
     expect(typeof lines[0]!.time).toBe('string');
