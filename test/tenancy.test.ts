@@ -28,6 +28,7 @@ interface A {
   welcomeCampaignId: string;
   notificationId: string;
   triggerId: string;
+  webhookId: string;
   jobId: string;
 }
 /** B's own resources that a probe may need beside A's ids. */
@@ -234,6 +235,24 @@ const PROBES: Probe[] = [
     body: () => ({ active: false }),
   },
   { route: 'DELETE /v1/triggers/:id', path: (a) => `/v1/triggers/${a.triggerId}` },
+  {
+    route: 'POST /v1/webhooks',
+    path: () => '/v1/webhooks',
+    body: () => ({ url: 'https://hooks.example.com/b', events: ['delivery.sent'], enabled: false }),
+    status: 201,
+  },
+  { route: 'GET /v1/webhooks', path: () => '/v1/webhooks', status: 200 },
+  { route: 'GET /v1/webhooks/:id', path: (a) => `/v1/webhooks/${a.webhookId}` },
+  {
+    route: 'PATCH /v1/webhooks/:id',
+    path: (a) => `/v1/webhooks/${a.webhookId}`,
+    body: () => ({ url: 'https://evil.example/steal', enabled: true }),
+  },
+  { route: 'DELETE /v1/webhooks/:id', path: (a) => `/v1/webhooks/${a.webhookId}` },
+  {
+    route: 'GET /v1/webhooks/:id/deliveries',
+    path: (a) => `/v1/webhooks/${a.webhookId}/deliveries`,
+  },
   // Users are named, not ids: B's "X" is B's own user, never A's.
   { route: 'GET /v1/users/:externalId', path: (a) => `/v1/users/${a.externalId}` },
   { route: 'DELETE /v1/users/:externalId', path: (a) => `/v1/users/${a.externalId}` },
@@ -374,7 +393,14 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
           .where('workspace_id', '=', workspaceId)
           .where('status', '=', 'queued')
           .executeTakeFirst();
-        return !busy && !queued;
+        // Events out decide `notification.finished` (a row change) a moment after.
+        const unfinished = await beckon.store.db.kysely
+          .selectFrom('notifications')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('finished_at', 'is', null)
+          .executeTakeFirst();
+        return !busy && !queued && !unfinished;
       },
       { timeoutMs: 20_000, what: `workspace ${workspaceId} to settle` },
     );
@@ -447,6 +473,14 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
         target: { externalIds: [a.externalId] },
       })
     ).notificationId;
+    // Disabled: no outbox rows, so nothing of A's changes while the probes run.
+    a.webhookId = (
+      await asA<{ id: string }>('/v1/webhooks', {
+        url: 'https://hooks.example.com/a',
+        events: ['delivery.sent'],
+        enabled: false,
+      })
+    ).id;
     a.triggerId = (
       await asA<{ id: string }>('/v1/triggers', {
         name: 'Never',

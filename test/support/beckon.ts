@@ -47,6 +47,8 @@ export async function startBeckon(opts: {
       BECKON_PUSH_ORIGINS_ALLOW: (opts.pushOrigins ?? []).join(','),
       BECKON_POLL_MS: '50',
       BECKON_RETRY_BASE_MS: '200',
+      // A line per request would bury the test output; warnings and errors still show.
+      BECKON_LOG_LEVEL: 'warn',
       ...opts.env,
     }),
   );

@@ -23,6 +23,8 @@ export async function startCliFanOut(opts: {
   push: LocalPushService;
   subscribers: number;
   firstPushes: number;
+  /** Runs once the server is up, before anyone subscribes (e.g. to add a webhook). */
+  beforeSubscribe?: (api: CliFanOut['api']) => Promise<void>;
 }): Promise<CliFanOut> {
   const { env, push } = opts;
   const init = JSON.parse(
@@ -38,6 +40,7 @@ export async function startCliFanOut(opts: {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
+  await opts.beforeSubscribe?.(api);
   const subscribers = push.createSubscribers(opts.subscribers);
   for (let i = 0; i < subscribers.length; i += 50) {
     await Promise.all(

@@ -51,6 +51,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/readyz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: the database answers and every migration this code knows is applied */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Ready for traffic */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'ready';
+              /** @enum {string} */
+              database: 'sqlite' | 'postgres';
+            };
+          };
+        };
+        /** @description Not ready: migrating, or the database is unreachable */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'migrating' | 'database unreachable';
+              pending?: string[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/openapi.json': {
     parameters: {
       query?: never;
@@ -3103,6 +3157,328 @@ export interface paths {
     };
     trace?: never;
   };
+  '/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's webhooks */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every webhook (one page) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: components['schemas']['Webhook'][];
+              nextCursor: null;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Subscribe a URL to events (Standard Webhooks; the secret is shown once) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            url: string;
+            events: (
+              | 'subscriber.created'
+              | 'subscriber.deleted'
+              | 'delivery.sent'
+              | 'delivery.delivered'
+              | 'delivery.failed'
+              | 'delivery.capped'
+              | 'receipt.shown'
+              | 'receipt.clicked'
+              | 'receipt.closed'
+              | 'notification.finished'
+            )[];
+            /** @default true */
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description The new webhook */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              url: string;
+              events: (
+                | 'subscriber.created'
+                | 'subscriber.deleted'
+                | 'delivery.sent'
+                | 'delivery.delivered'
+                | 'delivery.failed'
+                | 'delivery.capped'
+                | 'receipt.shown'
+                | 'receipt.clicked'
+                | 'receipt.closed'
+                | 'notification.finished'
+              )[];
+              enabled: boolean;
+              /** @description Why Beckon turned it off, if it did */
+              disabledReason: string | null;
+              failingSince: string | null;
+              createdAt: string;
+              updatedAt: string;
+              /** @description `whsec_…`; shown only here */
+              secret: string;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A webhook */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The webhook */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Webhook'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a webhook and what it had not sent yet */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a webhook; `enabled: true` also clears a failure notice */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            url?: string;
+            events?: (
+              | 'subscriber.created'
+              | 'subscriber.deleted'
+              | 'delivery.sent'
+              | 'delivery.delivered'
+              | 'delivery.failed'
+              | 'delivery.capped'
+              | 'receipt.shown'
+              | 'receipt.clicked'
+              | 'receipt.closed'
+              | 'notification.finished'
+            )[];
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description The updated webhook */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Webhook'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A webhook's messages, newest first, with their attempts (sent ones are kept 7 days) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of messages */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: {
+                /** @description The `webhook-id` header of every attempt */
+                id: string;
+                /** @enum {string} */
+                type:
+                  | 'subscriber.created'
+                  | 'subscriber.deleted'
+                  | 'delivery.sent'
+                  | 'delivery.delivered'
+                  | 'delivery.failed'
+                  | 'delivery.capped'
+                  | 'receipt.shown'
+                  | 'receipt.clicked'
+                  | 'receipt.closed'
+                  | 'notification.finished';
+                /** @enum {string} */
+                status: 'pending' | 'sent';
+                attempts: number;
+                /** @description HTTP status of the last attempt; 0: no answer */
+                lastStatus: number | null;
+                lastError: string | null;
+                lastAttemptAt: string | null;
+                createdAt: string;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/organization': {
     parameters: {
       query?: never;
@@ -3145,7 +3521,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Workspace settings: retention {eventsDays, deliveriesDays, jobsDays} */
+    /** Workspace settings: retention {eventsDays, deliveriesDays, jobsDays}, segmentForward {writeKey, endpoint} */
     patch: {
       parameters: {
         query?: never;
@@ -3161,6 +3537,10 @@ export interface paths {
               deliveriesDays?: number;
               jobsDays?: number;
             };
+            segmentForward?: {
+              writeKey: string;
+              endpoint: string;
+            } | null;
           };
         };
       };
@@ -3562,6 +3942,28 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    Webhook: {
+      id: string;
+      url: string;
+      events: (
+        | 'subscriber.created'
+        | 'subscriber.deleted'
+        | 'delivery.sent'
+        | 'delivery.delivered'
+        | 'delivery.failed'
+        | 'delivery.capped'
+        | 'receipt.shown'
+        | 'receipt.clicked'
+        | 'receipt.closed'
+        | 'notification.finished'
+      )[];
+      enabled: boolean;
+      /** @description Why Beckon turned it off, if it did */
+      disabledReason: string | null;
+      failingSince: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
     Organization: {
       id: string;
       name: string;
@@ -3577,6 +3979,11 @@ export interface components {
         deliveriesDays: number;
         jobsDays: number;
       };
+      segmentForward: {
+        endpoint: string;
+        enabled: boolean;
+        disabledReason: string | null;
+      } | null;
       sites: {
         id: string;
         /** @description Public: goes in the script tag */

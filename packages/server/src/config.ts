@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LogLevel } from './observability/logger.ts';
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -7,6 +8,8 @@ const envSchema = z.object({
   BECKON_PORT: intFromEnv(8787),
   BECKON_HOST: z.string().default('0.0.0.0'),
   BECKON_PUSH_ORIGINS_ALLOW: z.string().default(''),
+  /** Origins webhooks and the Segment forwarder may reach besides public `https:` (tests: loopback). */
+  BECKON_WEBHOOK_ORIGINS_ALLOW: z.string().default(''),
   BECKON_INIT: z.string().optional(),
   /** `serve` runs the delivery workers in-process unless this is `off`. */
   BECKON_WORKERS: z.enum(['on', 'off']).default('on'),
@@ -27,6 +30,11 @@ const envSchema = z.object({
   BECKON_ENCRYPTION_THREADS: z.coerce.number().int().min(0).optional(),
   /** base64, 32 bytes: seals secrets at rest (required on PostgreSQL; SQLite: a key file). */
   BECKON_SECRET_KEY: z.string().min(1).optional(),
+  BECKON_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  /** `1`: logs may name externalIds and request paths (off by default: they are personal data). */
+  BECKON_LOG_PII: z.enum(['0', '1']).default('0'),
 });
 
 export interface Config {
@@ -34,6 +42,7 @@ export interface Config {
   port: number;
   host: string;
   pushOriginsAllow: readonly string[];
+  webhookOriginsAllow: readonly string[];
   init: boolean;
   workers: boolean;
   leaseMs: number;
@@ -46,6 +55,8 @@ export interface Config {
   pushConcurrency: number;
   encryptionThreads: number | undefined;
   secretKey: string | undefined;
+  logLevel: LogLevel;
+  logPii: boolean;
 }
 
 /**
@@ -59,15 +70,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = result.data;
-  const origins = e.BECKON_PUSH_ORIGINS_ALLOW.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(pushOrigin);
+  const originList = (text: string, name: string) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => pushOrigin(entry, name));
+  const origins = originList(e.BECKON_PUSH_ORIGINS_ALLOW, 'BECKON_PUSH_ORIGINS_ALLOW');
   return Object.freeze({
     databaseUrl: e.BECKON_DATABASE_URL,
     port: e.BECKON_PORT,
     host: e.BECKON_HOST,
     pushOriginsAllow: Object.freeze(origins),
+    webhookOriginsAllow: Object.freeze(
+      originList(e.BECKON_WEBHOOK_ORIGINS_ALLOW, 'BECKON_WEBHOOK_ORIGINS_ALLOW'),
+    ),
     init: e.BECKON_INIT === '1' || e.BECKON_INIT === 'true',
     workers: e.BECKON_WORKERS === 'on',
     leaseMs: e.BECKON_LEASE_MS,
@@ -83,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
     encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
     secretKey: e.BECKON_SECRET_KEY,
+    logLevel: e.BECKON_LOG_LEVEL,
+    logPii: e.BECKON_LOG_PII === '1',
   });
 }
 
@@ -91,7 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
  * host reads as a scheme) and its origin is the string "null", so an entry without an
  * `http(s)://` scheme would silently allow nothing — refuse it at start instead.
  */
-function pushOrigin(entry: string): string {
+function pushOrigin(entry: string, name: string): string {
   let url: URL | undefined;
   try {
     url = new URL(entry);
@@ -100,7 +119,7 @@ function pushOrigin(entry: string): string {
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null') {
     throw new Error(
-      `Invalid configuration:\n  BECKON_PUSH_ORIGINS_ALLOW: "${entry}" is not an origin; ` +
+      `Invalid configuration:\n  ${name}: "${entry}" is not an origin; ` +
         'write it with its scheme, e.g. https://push.example.com or http://127.0.0.1:9000',
     );
   }

@@ -13,6 +13,10 @@ import { createPrune } from './retention/prune.ts';
 import { startRuns } from './triggers/start-runs.ts';
 import { createTriggerWorker } from './triggers/trigger-worker.ts';
 import { createApp, type App } from './http/app.ts';
+import { createPoster } from './events-out/http-post.ts';
+import { createOutboxWorker } from './events-out/outbox-worker.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { configureLogging, log } from './observability/logger.ts';
 import { secretBoxFor } from './secrets/open-secrets.ts';
 import { sealStoredSecrets } from './secrets/reseal.ts';
 import { openDatabase } from './storage/database.ts';
@@ -26,7 +30,8 @@ export const ASSETS = {
   serviceWorker: resolve(packagesDir, 'service-worker/dist/beckon-sw.js'),
 };
 
-export const log = (message: string) => process.stderr.write(`[beckon] ${message}\n`);
+/** Structured (JSON, stderr) since pino; the same call for every caller (observability/logger.ts). */
+export { log };
 
 export interface Beckon {
   store: Store;
@@ -58,6 +63,7 @@ export async function createBeckon(
   opts: { clock?: () => number } = {},
 ): Promise<Beckon> {
   const clock = opts.clock ?? Date.now;
+  configureLogging({ level: config.logLevel, pii: config.logPii });
   // The key is checked before the database is touched: a missing one fails fast.
   const { box } = secretBoxFor(config.secretKey, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
@@ -69,6 +75,7 @@ export async function createBeckon(
     await db.close();
     throw error;
   }
+  const metrics = createMetrics();
   const evergreenWake = createWakeSignal();
   const triggerWake = createWakeSignal();
   const evergreenSoon = atMostEvery(EVERGREEN_AFTER_EVENTS_MS, () => evergreenWake.wake());
@@ -83,6 +90,7 @@ export async function createBeckon(
     store,
     clock,
     log,
+    metrics,
     handlers: {
       [AUDIENCE_MEMBERS_JOB]: createMembersJob({
         store,
@@ -117,6 +125,22 @@ export async function createBeckon(
     wake: () => engine.wake(),
     log,
   });
+  const caFile = config.pushCaFile ? readFileSync(config.pushCaFile) : undefined;
+  const poster = createPoster(config.webhookOriginsAllow, caFile);
+  const outbox = createOutboxWorker({
+    store,
+    poster,
+    clock,
+    leaseMs: config.leaseMs,
+    retryBaseMs: config.retryBaseMs,
+    log,
+    pushesBusy: () => engine.busy(),
+    onAttempts: (destination, attempts) => {
+      for (const a of attempts) {
+        metrics.webhookAttempts.inc({ kind: destination.kind, result: a.ok ? 'ok' : 'failed' });
+      }
+    },
+  });
   const app = createApp({
     store,
     clock,
@@ -132,9 +156,11 @@ export async function createBeckon(
       evergreenWake.wake();
     },
     pushOriginsAllow: config.pushOriginsAllow,
+    webhookOriginsAllow: config.webhookOriginsAllow,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
+    metrics,
     assets: ASSETS,
     log,
   });
@@ -156,12 +182,14 @@ export async function createBeckon(
         startLoop(evergreen.sweep, { idleMs: EVERGREEN_SWEEP_MS, wake: evergreenWake, log }),
         startLoop(triggerWorker.runOnce, { idleMs: config.pollMs, wake: triggerWake, log }),
         startLoop(prune.runOnce, { idleMs: PRUNE_EVERY_MS, wake: createWakeSignal(), log }),
+        startLoop(outbox.runOnce, { idleMs: config.pollMs, wake: createWakeSignal(), log }),
       ];
     },
     wakeTriggers: () => triggerWake.wake(),
     stopWorkers,
     async close() {
       await stopWorkers();
+      poster.close();
       await db.close();
     },
   };

@@ -4,6 +4,8 @@ import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { SlotRequest } from '../storage/capping.ts';
 import type { Store } from '../storage/store.ts';
+import { countAnswers, countOutcomes } from '../observability/delivery-metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createLimiter } from '../queue/limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
 import { renderForDelivery } from './render-for-delivery.ts';
@@ -53,6 +55,7 @@ export function createDeliveryWorker(deps: {
   clock: () => number;
   options: DeliveryWorkerOptions;
   log?: (message: string) => void;
+  metrics?: Metrics;
 }) {
   const { store, sender, clock, options } = deps;
   const slots = createLimiter(options.batchesInFlight);
@@ -145,6 +148,9 @@ export function createDeliveryWorker(deps: {
     const settle = (i: number, result: SendResult) => {
       if (heard.has(i)) return;
       heard.add(i);
+      if (deps.metrics) {
+        countAnswers(deps.metrics, [(messages[i] as PushMessage).subscription.endpoint], [result]);
+      }
       const delivery = sending[i] as DeliveryRow;
       const outcome = deliveryResult(result, delivery, {
         now: clock(),
@@ -200,6 +206,7 @@ export function createDeliveryWorker(deps: {
   async function write(rows: Recorded[], context: BatchContext): Promise<void> {
     try {
       await store.deliveries.record(rows, clock(), statsFor(rows, context));
+      if (deps.metrics) countOutcomes(deps.metrics, rows, context.notifications, clock());
     } catch (error) {
       deps.log?.(`recording a group failed, recording one by one: ${(error as Error).message}`);
       await recordEach(rows, context);
@@ -394,6 +401,8 @@ export function createDeliveryWorker(deps: {
       if (batch.length > 0) await deliver(batch);
       return batch.length;
     },
+    /** Whether push batches are in flight (lower-priority work yields to them). */
+    busy: (): boolean => inFlight.size > 0,
     /** After `stop`, claims nothing until `resume`. */
     resume(): void {
       stopping = false;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createEncryptionPool } from './encryption-pool.ts';
 import { createFanOut, FAN_OUT_JOB } from './fan-out.ts';
@@ -63,6 +64,7 @@ export function createDeliveryEngine(deps: {
   log?: (message: string) => void;
   /** Job kinds other features add (audience imports…), run by the same job loop. */
   handlers?: Record<string, JobHandler>;
+  metrics?: Metrics;
 }) {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
   const log = deps.log ?? (() => {});
@@ -95,6 +97,7 @@ export function createDeliveryEngine(deps: {
     clock: deps.clock,
     options,
     log,
+    ...(deps.metrics && { metrics: deps.metrics }),
   });
   const jobRunner = createJobRunner({
     store: deps.store,
@@ -118,6 +121,8 @@ export function createDeliveryEngine(deps: {
   return {
     jobRunner,
     deliveryWorker,
+    /** Push batches are in flight. */
+    busy: () => deliveryWorker.busy(),
     wake(): void {
       for (const wake of jobWakes) wake.wake();
       wakeDeliveries();

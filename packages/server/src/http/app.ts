@@ -4,8 +4,9 @@ import { createEventIntake } from '../ingestion/event-intake.ts';
 import type { AppDeps, AppEnv, RouteDeps } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiDocument } from './document.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from '../observability/metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { requestLog } from './request-log.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
@@ -16,6 +17,7 @@ import { siteRoutes } from './routes/sites.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { userRoutes } from './routes/users.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 
 /**
@@ -26,7 +28,13 @@ import { workspaceRoutes } from './routes/workspace.ts';
  */
 export function createApp(appDeps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const metrics = createMetrics();
+  const metrics = appDeps.metrics ?? createMetrics();
+  const { store } = appDeps;
+  metrics.readGaugesFrom({
+    queueDepths: () => store.health.queueDepths(),
+    triggerRunsWaiting: () => store.health.triggerRunsWaiting(),
+    webhookBacklog: () => store.webhooks.backlog(),
+  });
   // Every stored event passes through the intake (pixel and ingestion API): count it there.
   const deps: RouteDeps = {
     ...appDeps,
@@ -34,12 +42,13 @@ export function createApp(appDeps: AppDeps) {
       store: appDeps.store,
       clock: appDeps.clock,
       committed: (_workspaceId, events, runsStarted) => {
-        metrics.eventsIngested += events.length;
+        metrics.eventsIngested.inc(events.length);
         appDeps.eventsCommitted?.(events, runsStarted);
       },
     }),
   };
   const apiKey = requireApiKey(deps.store);
+  app.use('*', requestLog());
 
   // Built on first request, once every route below has declared itself.
   let document: ReturnType<typeof apiDocument> | undefined;
@@ -64,6 +73,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/v1/audiences', audienceRoutes(deps));
   app.route('/v1/users', userRoutes(deps));
   app.route('/v1/triggers', triggerRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1', workspaceRoutes(deps));
 
   app.notFound((c) =>
@@ -74,7 +84,9 @@ export function createApp(appDeps: AppDeps) {
   );
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
-    deps.log(`unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
+    deps.log(`unhandled error on ${c.req.method} ${c.req.routePath}: ${error.stack ?? error}`, {
+      requestId: c.get('requestId'),
+    });
     return problemResponse(
       c,
       new ProblemError(500, 'Internal Server Error', 'Something went wrong on our side'),

@@ -1,5 +1,6 @@
 import type { Evergreen } from '../audiences/evergreen.ts';
 import type { EventIntake } from '../ingestion/event-intake.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** Called after work is queued so in-process workers start at once. */
   wake: () => void;
   pushOriginsAllow: readonly string[];
+  /** Origins webhooks may target besides public `https:` (`BECKON_WEBHOOK_ORIGINS_ALLOW`). */
+  webhookOriginsAllow?: readonly string[];
   rateLimit: { perIpPerMinute: number; perSitePerMinute: number };
   /** Hops of `X-Forwarded-For` to believe for the client IP (`BECKON_TRUST_PROXY`); 0 if unset. */
   trustProxy?: number;
@@ -19,13 +22,15 @@ export interface AppDeps {
   metricsToken?: string;
   /** Absolute paths of the browser bundles served at /beckon.js and /beckon-sw.js. */
   assets: { snippet: string; serviceWorker: string };
-  log: (message: string) => void;
+  log: (message: string, fields?: Record<string, unknown>) => void;
   /**
    * Events were committed (with the trigger runs they started, in the same transaction):
    * wake the workers that react to them. Called once per request; coalesce there.
    */
   eventsCommitted?: (events: readonly NewEvent[], runsStarted: number) => void;
   evergreen?: Evergreen;
+  /** The process's metrics (the delivery engine counts into the same registry); else a new one. */
+  metrics?: Metrics;
 }
 
 /** What the routes get: the app's deps plus what `createApp` builds once for all of them. */
@@ -35,5 +40,7 @@ export type AppEnv = {
   Variables: {
     workspace: Workspace;
     site: Site;
+    /** Set by the request logger for every request. */
+    requestId: string;
   };
 };

@@ -20,7 +20,7 @@ export function createJobRunner(deps: {
   leaseMs: number;
   handlers: Record<string, JobHandler>;
   maxAttempts?: number;
-  log?: (message: string) => void;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }) {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -36,36 +36,7 @@ export function createJobRunner(deps: {
       if (signal.aborted) return false;
       const job = await store.jobs.claim(clock(), deps.leaseMs, lane);
       if (!job) return false;
-      if (signal.aborted) {
-        await store.jobs.releaseLease(job.id, clock());
-        return false;
-      }
-      const handler = deps.handlers[job.kind];
-      if (job.attempts > maxAttempts) {
-        // Claimed again and again without an answer: its worker dies on it (a lease ran out).
-        const error = job.error ?? `no worker finished it in ${maxAttempts} attempts`;
-        await store.jobs.finish(job.id, { status: 'failed', error }, clock());
-        return true;
-      }
-      try {
-        if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-        const result = await handler(job, signal);
-        await store.jobs.finish(job.id, { status: 'succeeded', result }, clock());
-      } catch (error) {
-        if (signal.aborted) {
-          // Stopped at a checkpoint: the next worker resumes from it without waiting.
-          await store.jobs.releaseLease(job.id, clock());
-          return false;
-        }
-        const message = (error as Error).message;
-        deps.log?.(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed: ${message}`);
-        if (!handler || job.attempts >= maxAttempts) {
-          await store.jobs.finish(job.id, { status: 'failed', error: message }, clock());
-        } else {
-          await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock(), message);
-        }
-      }
-      return true;
+      return run(job, signal);
     },
     /** Aborts the job in hand at its next checkpoint; after this, claims nothing until resume. */
     stop(): void {
@@ -75,6 +46,39 @@ export function createJobRunner(deps: {
       if (stopping.signal.aborted) stopping = new AbortController();
     },
   };
+
+  async function run(job: Job, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) {
+      await store.jobs.releaseLease(job.id, clock());
+      return false;
+    }
+    const handler = deps.handlers[job.kind];
+    if (job.attempts > maxAttempts) {
+      // Claimed again and again without an answer: its worker dies on it (a lease ran out).
+      const error = job.error ?? `no worker finished it in ${maxAttempts} attempts`;
+      await store.jobs.finish(job.id, { status: 'failed', error }, clock());
+      return true;
+    }
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      const result = await handler(job, signal);
+      await store.jobs.finish(job.id, { status: 'succeeded', result }, clock());
+    } catch (error) {
+      if (signal.aborted) {
+        // Stopped at a checkpoint: the next worker resumes from it without waiting.
+        await store.jobs.releaseLease(job.id, clock());
+        return false;
+      }
+      const message = (error as Error).message;
+      deps.log?.(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed: ${message}`);
+      if (!handler || job.attempts >= maxAttempts) {
+        await store.jobs.finish(job.id, { status: 'failed', error: message }, clock());
+      } else {
+        await store.jobs.release(job.id, clock() + 1_000 * 2 ** job.attempts, clock(), message);
+      }
+    }
+    return true;
+  }
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;

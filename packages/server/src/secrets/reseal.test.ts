@@ -73,4 +73,21 @@ describe.each(DIALECTS)('sealing and rotating stored secrets on %s', (dialect) =
     expect(privateKeys).toEqual(['private-a', 'private-b', 'private-c']);
     expect(await rotateSecrets(after, oldBox, newBox)).toBe(0);
   });
+
+  it('rotates webhook signing secrets with the sites', async () => {
+    const store = createStore(db, { secrets: newBox });
+    const [site] = await store.sites.listSealedSecrets();
+    const workspaceId = (await store.sites.getMany([site!.id]))[0]!.workspaceId;
+    const { webhook, secret } = await store.webhooks.create(
+      workspaceId,
+      { url: 'https://hooks.example/x', events: ['delivery.sent'], enabled: false },
+      0,
+    );
+    const third = createSecretBox(randomBytes(32));
+    expect(await rotateSecrets(store, newBox, third)).toBe(4);
+    const [sealed] = await store.webhooks.listSealedSecrets();
+    expect(sealed).toMatchObject({ id: webhook.id });
+    expect(sealedKeyId(sealed!.secret)).toBe(third.keyId);
+    expect(third.open(sealed!.secret)).toBe(secret);
+  });
 });

@@ -39,9 +39,9 @@ export async function sealStoredSecrets(store: Store, box: SecretBox): Promise<n
 }
 
 /**
- * `beckon secrets rotate`: re-seals every site's secrets from the `from` key to the `to`
- * key. A site already under `to` is skipped, so a rotation cut short is finished by
- * running it again with the same keys. Returns how many sites it re-sealed.
+ * `beckon secrets rotate`: re-seals every site's secrets (and every webhook's) from the
+ * `from` key to the `to` key. A row already under `to` is skipped, so a rotation cut short
+ * is finished by running it again with the same keys. Returns how many rows it re-sealed.
  */
 export async function rotateSecrets(store: Store, from: SecretBox, to: SecretBox): Promise<number> {
   // A value already under `to` (from a run cut short) opens with `to`.
@@ -56,6 +56,12 @@ export async function rotateSecrets(store: Store, from: SecretBox, to: SecretBox
     }
     const next = reseal(site, either, to);
     if (await store.sites.replaceSealedSecrets(site, next)) rotated += 1;
+  }
+  // Webhook signing secrets and Segment write keys are sealed the same way.
+  for (const webhook of await store.webhooks.listSealedSecrets()) {
+    if (sealedKeyId(webhook.secret) === to.keyId) continue;
+    const next = to.seal(either.open(webhook.secret));
+    if (await store.webhooks.replaceSealedSecret(webhook.id, webhook.secret, next)) rotated += 1;
   }
   return rotated;
 }

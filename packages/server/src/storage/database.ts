@@ -129,6 +129,20 @@ function withSchemaIntrospection(kysely: Kysely<Database>, schema: string): Kyse
   });
 }
 
+/** Names of the migrations this code has that the database has not applied (for /readyz). */
+export async function migrationsPending(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db:
+      db.dialect === 'postgres' && db.schema
+        ? withSchemaIntrospection(db.kysely, db.schema)
+        : db.kysely,
+    provider: migrationProvider,
+    ...(db.schema && { migrationTableSchema: db.schema }),
+  });
+  const migrations = await migrator.getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 async function migrate(kysely: Kysely<Database>, schema: string | undefined): Promise<void> {
   // Naming the schema matters: without it Kysely looks for its migration table in every
   // schema of the database and may find another schema's.

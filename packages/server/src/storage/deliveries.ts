@@ -1,46 +1,15 @@
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 import { claimable } from './lease-claim.ts';
+import { cappedAtFanOut, deliveryEvents } from './delivery-events.ts';
+import { enqueueEvents } from './outbox.ts';
+import type { DeliveryResult, DeliveryRow, NewDelivery } from './delivery-types.ts';
 
-export type DeliveryRow = Selectable<DeliveryTable>;
-
-export interface NewDelivery {
-  id: string;
-  notificationId: string;
-  workspaceId: string;
-  subscriberId: string;
-  siteId: string;
-  campaignId: string;
-  messageId: string;
-  status: 'queued' | 'capped';
-  nextAttemptAt: number;
-  expiresAt: number;
-  /** Sent with ignoreCapping: caps did not apply, and the count says so. */
-  cappingIgnored?: boolean;
-  /** Default `bulk`; `express` rows are claimed first (domain/lane.ts). */
-  lane?: Lane;
-}
-
-/** What happened to one claimed delivery, decided by the worker. */
-export type DeliveryResult =
-  | { kind: 'delivered'; requested: true }
-  | { kind: 'failed'; reason: string; requested: boolean; deleteSubscriber?: boolean }
-  | { kind: 'expired'; requested: boolean }
-  | { kind: 'capped'; requested: false }
-  /** Its notification was cancelled: no request is made now (`requested`: one was before). */
-  | { kind: 'cancelled'; requested: boolean }
-  /** `requested: false`: no push request was made (the worker failed before sending). */
-  | { kind: 'retry'; at: number; reason: string; requested?: boolean }
-  /**
-   * Not sent, because this worker is shutting down: only the lease is given back, so another
-   * worker claims it at once (no lease timeout). Its cap slot stays: a later claim counts as
-   * a reclaim (attempts > 1) and keeps it rather than logging a second.
-   */
-  | { kind: 'released' };
+export type { DeliveryResult, DeliveryRow, NewDelivery };
 
 export interface NotificationCounts {
   targeted: number;
@@ -126,6 +95,8 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           WHERE true
           ON CONFLICT (notification_id, subscriber_id) DO NOTHING`.execute(trx);
       }
+      // Events out. A re-run fan-out page (after a crash) was rolled back with its events.
+      await enqueueEvents(trx, cappedAtFanOut(rows));
     },
 
     /**
@@ -216,6 +187,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
           }
         }
         await addStats(increments, trx);
+        await enqueueEvents(trx, deliveryEvents(results, now));
         // Caps count pushes a subscriber got: one that never arrived gives its slot back.
         for (let i = 0; i < unreceived.length; i += ID_CHUNK) {
           await trx

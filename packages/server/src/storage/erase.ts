@@ -124,6 +124,8 @@ export async function eraseUser(
       await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
       // A fan-out running meanwhile skips them (its page joins subscribers).
       await trx.deleteFrom('target_snapshots').where('subscriber_id', 'in', ids).execute();
+      // Events out about them, sent or not: their bodies name the subscriber (and user).
+      await trx.deleteFrom('webhook_messages').where('subject', 'in', ids).execute();
       await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
     }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { queueDepths } from './queue-depth.ts';
+import { queueDepths, triggerRunsWaiting } from './queue-depth.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -14,5 +14,6 @@ export function createHealthStore(db: Kysely<Database>) {
       await sql`select 1`.execute(db);
     },
     queueDepths: () => queueDepths(db),
+    triggerRunsWaiting: () => triggerRunsWaiting(db),
   };
 }

@@ -10,6 +10,7 @@ import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
 import { migration as lanes } from './migrations/0012_lanes.ts';
 import { migration as rules } from './migrations/0014_rules.ts';
+import { migration as webhooks } from './migrations/0017_webhooks.ts';
 
 /**
  * Migrations in code, one file each under migrations/, applied on start in name order. The
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0011_cancel': cancel,
   '0012_lanes': lanes,
   '0014_rules': rules,
+  '0017_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

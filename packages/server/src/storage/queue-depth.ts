@@ -40,3 +40,19 @@ export async function queueDepths(
   ]);
   return { deliveries: Number(deliveries?.n ?? 0), jobs: Number(jobs?.n ?? 0) };
 }
+
+/** Trigger runs waiting on a timer, counted up to {@link QUEUE_DEPTH_CAP} (`trigger_runs_due`). */
+export async function triggerRunsWaiting(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom(
+      db
+        .selectFrom('trigger_runs')
+        .select(sql<number>`1`.as('one'))
+        .where('status', '=', 'waiting')
+        .limit(QUEUE_DEPTH_CAP)
+        .as('q'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

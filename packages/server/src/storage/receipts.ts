@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ReceiptKind } from '../wire.ts';
 import type { StatIncrement } from './campaigns.ts';
 import type { Database } from './schema.ts';
+import { enqueueEvents } from './outbox.ts';
 import type { DeliveryRow } from './deliveries.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -54,6 +55,23 @@ export function createReceiptStore(db: Kysely<Database>) {
             ],
             trx,
           );
+          await enqueueEvents(trx, [
+            {
+              workspaceId: delivery.workspace_id,
+              type: `receipt.${receipt.kind}`,
+              subject: delivery.subscriber_id,
+              at: receipt.at,
+              data: {
+                deliveryId: delivery.id,
+                notificationId: delivery.notification_id,
+                campaignId: delivery.campaign_id,
+                messageId: delivery.message_id,
+                subscriberId: delivery.subscriber_id,
+                siteId: delivery.site_id,
+                ...(receipt.action !== null && { action: receipt.action }),
+              },
+            },
+          ]);
         }
         return isNew;
       });

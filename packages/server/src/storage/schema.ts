@@ -45,6 +45,8 @@ export interface Database {
   trigger_runs: TriggerRunTable;
   push_log: PushLogTable;
   target_snapshots: TargetSnapshotTable;
+  webhooks: WebhookTable;
+  webhook_messages: WebhookMessageTable;
 }
 
 export interface TriggerTable {
@@ -272,6 +274,8 @@ export interface NotificationTable {
   properties: string | null;
   /** `throttle.perMinute`: the fan-out spreads its deliveries' due times at this rate. */
   throttle_per_minute: number | null;
+  /** When `notification.finished` was decided (events-out/finish-notifications.ts); null before. */
+  finished_at: Generated<number | null>;
 }
 
 /** `cancelled`: its notification was cancelled before this delivery was sent (or while it waited to retry). */
@@ -338,5 +342,47 @@ export interface IdempotencyKeyTable {
   workspace_id: string;
   key: string;
   response: string;
+  created_at: number;
+}
+
+/** A destination of events out: a Standard Webhooks endpoint or a Segment forwarder. */
+export interface WebhookTable {
+  id: string;
+  workspace_id: string;
+  kind: 'webhook' | 'segment';
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** Sealed: the signing secret, or the Segment write key. */
+  secret: string;
+  enabled: number;
+  disabled_reason: string | null;
+  failures: Generated<number>;
+  failing_since: number | null;
+  next_attempt_at: Generated<number>;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookMessageStatus = 'pending' | 'sent';
+
+/** The events-out outbox: one row per (fact, destination), with the body to send. */
+export interface WebhookMessageTable {
+  seq: Generated<number>;
+  id: string;
+  webhook_id: string;
+  workspace_id: string;
+  type: string;
+  /** The subscriber (or notification) the fact is about: its messages leave in order. */
+  subject: string;
+  /** `type:deliveryId` (or `type:subject`): a fact recorded twice is one message. */
+  fact: string;
+  body: string;
+  status: WebhookMessageStatus;
+  attempts: Generated<number>;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: number | null;
   created_at: number;
 }

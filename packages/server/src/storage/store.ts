@@ -13,6 +13,7 @@ import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import { createJobChunkStore } from './job-chunks.ts';
 import { createJobStore } from './jobs.ts';
+import { finishNotifications } from './notification-finish.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
 import { createRetentionStore } from './retention.ts';
@@ -22,6 +23,7 @@ import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
 import { createTriggerStore } from './triggers.ts';
 import { createUserStore } from './users.ts';
+import { createWebhookStore } from './webhooks.ts';
 import { createWorkspaceStore } from './workspaces.ts';
 
 /**
@@ -73,7 +75,11 @@ function repositories(
     users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
     events: createEventStore(kysely, dialect),
     campaigns: createCampaignStore(kysely),
-    notifications: createNotificationStore(kysely),
+    notifications: {
+      ...createNotificationStore(kysely),
+      /** Decides `notification.finished` for up to `limit` notifications (events out). */
+      finishDue: (now: number, limit: number) => finishNotifications(kysely, now, limit),
+    },
     deliveries: createDeliveryStore(kysely, dialect),
     receipts: createReceiptStore(kysely),
     jobs: createJobStore(kysely, dialect),
@@ -85,6 +91,7 @@ function repositories(
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
     health: createHealthStore(kysely),
+    webhooks: createWebhookStore(kysely, opts.secrets),
   };
 }
 

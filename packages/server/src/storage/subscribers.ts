@@ -1,6 +1,8 @@
 import type { Kysely, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { PushSubscriptionWire } from '../wire.ts';
+import type { SubscriberEnding } from '../domain/webhook-events.ts';
 import { newId } from './ids.ts';
+import { enqueueEvents } from './outbox.ts';
 import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
@@ -134,6 +136,19 @@ export function createSubscriberStore(db: Kysely<Database>) {
               ...common,
             })
             .execute();
+          await enqueueEvents(trx, [
+            {
+              workspaceId: input.workspaceId,
+              type: 'subscriber.created',
+              subject: id,
+              at: now,
+              data: {
+                subscriberId: id,
+                siteId: input.siteId,
+                ...(input.externalId !== undefined && { externalId: input.externalId }),
+              },
+            },
+          ]);
         }
         if (input.categories !== undefined) {
           await trx.deleteFrom('subscriber_categories').where('subscriber_id', '=', id).execute();
@@ -149,7 +164,12 @@ export function createSubscriberStore(db: Kysely<Database>) {
       });
     },
 
-    async deleteByEndpoint(siteId: string, endpoint: string): Promise<boolean> {
+    async deleteByEndpoint(
+      siteId: string,
+      endpoint: string,
+      reason: SubscriberEnding = 'unsubscribed',
+      now = Date.now(),
+    ): Promise<boolean> {
       const row = await db
         .selectFrom('subscribers')
         .select('id')
@@ -157,13 +177,33 @@ export function createSubscriberStore(db: Kysely<Database>) {
         .where('endpoint', '=', endpoint)
         .executeTakeFirst();
       if (!row) return false;
-      await this.deleteIds([row.id]);
+      await this.deleteIds([row.id], reason, now);
       return true;
     },
 
-    async deleteIds(ids: readonly string[]): Promise<void> {
+    /** Deletes subscribers, telling events out why (`subscriber.deleted`). */
+    async deleteIds(
+      ids: readonly string[],
+      reason: SubscriberEnding = 'revoked',
+      now = Date.now(),
+    ): Promise<void> {
       if (ids.length === 0) return;
       await inTransaction(db, async (trx) => {
+        const ending = await trx
+          .selectFrom('subscribers')
+          .select(['id', 'workspace_id', 'site_id'])
+          .where('id', 'in', ids)
+          .execute();
+        await enqueueEvents(
+          trx,
+          ending.map((s) => ({
+            workspaceId: s.workspace_id,
+            type: 'subscriber.deleted' as const,
+            subject: s.id,
+            at: now,
+            data: { subscriberId: s.id, siteId: s.site_id, reason },
+          })),
+        );
         await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
         await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
       });

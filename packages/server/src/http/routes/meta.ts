@@ -3,10 +3,12 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { bearerMatches, metricsText, type Metrics } from '../metrics.ts';
+import { bearerMatches } from '../metrics.ts';
 import { jsonResponse, problemResponses } from '../openapi-parts.ts';
 import { ProblemError } from '../problem.ts';
 import { createRouter, handle } from '../route.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { migrationsPending } from '../../storage/database.ts';
 
 const tags = ['Operations'];
 
@@ -21,6 +23,26 @@ const healthz = createRoute({
       z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }),
     ),
     ...problemResponses,
+  },
+});
+
+const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: the database answers and every migration this code knows is applied',
+  tags,
+  responses: {
+    200: jsonResponse(
+      'Ready for traffic',
+      z.object({ status: z.literal('ready'), database: z.enum(['sqlite', 'postgres']) }),
+    ),
+    503: jsonResponse(
+      'Not ready: migrating, or the database is unreachable',
+      z.object({
+        status: z.enum(['migrating', 'database unreachable']),
+        pending: z.array(z.string()).optional(),
+      }),
+    ),
   },
 });
 
@@ -70,13 +92,26 @@ const serviceWorker = createRoute({
   responses: javascript('The service-worker bundle'),
 });
 
-/** Health, the OpenAPI document, Prometheus metrics and the two browser files. */
+/** Health, readiness, the OpenAPI document, Prometheus metrics and the two browser files. */
 export function metaRoutes(deps: AppDeps, metrics: Metrics, document: () => object) {
   const app = createRouter();
 
   handle(app, healthz, async (c) => {
     await deps.store.health.ping();
     return c.json({ status: 'ok' as const, database: deps.store.db.dialect });
+  });
+
+  // Ready for traffic: the database answers and every migration this code knows is applied
+  // (during a rolling upgrade, an old process beside a newer schema stays ready; a new one
+  // waits until its migrations ran). 503 otherwise, for load balancers and orchestrators.
+  handle(app, readyz, async (c) => {
+    try {
+      const pending = await migrationsPending(deps.store.db);
+      if (pending.length > 0) return c.json({ status: 'migrating' as const, pending }, 503);
+      return c.json({ status: 'ready' as const, database: deps.store.db.dialect });
+    } catch {
+      return c.json({ status: 'database unreachable' as const }, 503);
+    }
   });
 
   handle(app, openApiDocument, (c) => c.json(document()));
@@ -89,10 +124,7 @@ export function metaRoutes(deps: AppDeps, metrics: Metrics, document: () => obje
       c.header('WWW-Authenticate', 'Bearer');
       throw new ProblemError(401, 'Unauthorized', 'GET /metrics needs the metrics token');
     }
-    const depth = await deps.store.health.queueDepths();
-    return c.text(metricsText(metrics, depth), 200, {
-      'Content-Type': 'text/plain; version=0.0.4',
-    });
+    return c.text(await metrics.text(), 200, { 'Content-Type': metrics.contentType });
   });
 
   const serveAsset = (path: string) => async (c: Context<AppEnv>) => {

@@ -213,8 +213,14 @@ export function publicRoutes(deps: RouteDeps) {
   handle(
     app,
     unsubscribe,
-    async (c, { body: { endpoint } }) => {
-      const deleted = await store.subscribers.deleteByEndpoint(c.get('site').id, endpoint);
+    async (c, { body: { endpoint, reason } }) => {
+      // Counted by why it ended: the visitor's choice, or a permission they took back.
+      const deleted = await store.subscribers.deleteByEndpoint(
+        c.get('site').id,
+        endpoint,
+        reason ?? 'unsubscribed',
+        clock(),
+      );
       if (!deleted) throw notFound('Subscription');
       return c.body(null, 204);
     },

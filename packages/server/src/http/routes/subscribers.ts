@@ -84,7 +84,7 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
   handle(app, deleteSubscriber, async (c, { params }) => {
     const subscriber = await store.subscribers.get(c.get('workspace').id, params.id);
     if (!subscriber) throw notFound('Subscriber');
-    await store.subscribers.deleteIds([subscriber.id]);
+    await store.subscribers.deleteIds([subscriber.id], 'revoked', clock());
     return c.body(null, 204);
   });
 

@@ -1,0 +1,84 @@
+import { sql, type Kysely } from 'kysely';
+import { enqueueEvents } from './outbox.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * Decides, once, that notifications have finished — their fan-out job ended (or they were
+ * cancelled) and no delivery is queued — and writes `notification.finished` in the same
+ * transaction as `finished_at`. A sweep rather than a check in each outcome batch: two workers
+ * recording a notification's last two batches at once would each still see the other's row
+ * queued (PostgreSQL, read committed) and neither would decide. The conditional UPDATE makes a
+ * second sweeper (another process) a no-op. Returns how many it finished.
+ *
+ * @example await finishNotifications(store.db.kysely, Date.now(), 100);
+ */
+export async function finishNotifications(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+): Promise<number> {
+  const candidates = await db
+    .selectFrom('notifications as n')
+    .leftJoin('jobs as j', 'j.id', 'n.job_id')
+    .select(['n.id', 'n.workspace_id', 'n.campaign_id', 'n.message_id', 'n.cancelled', 'j.status'])
+    .where('n.finished_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('n.cancelled', '=', 1),
+        eb('j.id', 'is', null),
+        eb('j.status', 'in', ['succeeded', 'failed']),
+      ]),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('deliveries as d')
+            .select(sql`1`.as('one'))
+            .whereRef('d.notification_id', '=', 'n.id')
+            .where('d.status', '=', 'queued'),
+        ),
+      ),
+    )
+    .limit(limit)
+    .execute();
+  let finished = 0;
+  for (const n of candidates) {
+    await db.transaction().execute(async (trx) => {
+      const marked = await trx
+        .updateTable('notifications')
+        .set({ finished_at: now })
+        .where('id', '=', n.id)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) === 0) return;
+      finished += 1;
+      const rows = await trx
+        .selectFrom('deliveries')
+        .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+        .where('notification_id', '=', n.id)
+        .groupBy('status')
+        .execute();
+      const counts: Record<string, number> = {};
+      for (const row of rows) counts[row.status] = Number(row.n);
+      const status =
+        Number(n.cancelled) === 1 ? 'cancelled' : n.status === 'failed' ? 'failed' : 'sent';
+      await enqueueEvents(trx, [
+        {
+          workspaceId: n.workspace_id,
+          type: 'notification.finished',
+          subject: n.id,
+          at: now,
+          data: {
+            notificationId: n.id,
+            campaignId: n.campaign_id,
+            messageId: n.message_id,
+            status,
+            counts,
+          },
+        },
+      ]);
+    });
+  }
+  return finished;
+}
