@@ -112,6 +112,19 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
     expect((await me.call('/v1/sites', { body: site })).status).toBe(201);
   });
 
+  it("shows a new site's identity secret to an owner, never to a marketer", async () => {
+    const site = { name: 'Shop', origins: ['https://shop.example'] };
+    const asOwner = await (
+      await (await signInAs(beckon, 'owner')).call('/v1/sites', { body: site })
+    ).json();
+    const asMarketer = await (
+      await (await signInAs(beckon, 'marketer')).call('/v1/sites', { body: site })
+    ).json();
+    expect(asOwner).toHaveProperty('identitySecret');
+    expect(asMarketer).toHaveProperty('siteKey');
+    expect(asMarketer).not.toHaveProperty('identitySecret');
+  });
+
   it('refuses a cross-site sign-in form post', async () => {
     await signInAs(beckon, 'viewer', 'csrf@example.com', 'a long passphrase');
     const res = await signIn('csrf@example.com', 'a long passphrase', {

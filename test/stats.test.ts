@@ -275,6 +275,31 @@ describe.each(DIALECTS)('stats over time on %s', (dialect) => {
     });
   });
 
+  it('follows a subscriber ticking and unticking topics in the category totals', async () => {
+    const total = async (category: string) =>
+      (await api<{ total: number }>(`/v1/stats/subscribers?category=${category}`)).total;
+    const listed = async (category: string) =>
+      (await api<{ data: unknown[] }>(`/v1/subscribers?category=${category}&limit=100`)).data
+        .length;
+    const [news, deals] = [await total('news'), await total('deals')];
+    const { browser } = await subscribe(['news']);
+    expect(await total('news')).toBe(news + 1);
+    const res = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subscription: { endpoint: browser.endpoint, keys: browser.keys },
+        categories: ['deals'],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await total('news')).toBe(news);
+    expect(await total('deals')).toBe(deals + 1);
+    // The roll-up's totals agree with the subscribers themselves.
+    expect(await total('news')).toBe(await listed('news'));
+    expect(await total('deals')).toBe(await listed('deals'));
+  });
+
   it('counts an erased user’s subscribers as erased', async () => {
     const browser = push.createSubscriber();
     const res = await fetch(`${beckon.url}/v1/sites/${beckon.siteKey}/subscriptions`, {

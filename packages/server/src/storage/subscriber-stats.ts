@@ -32,6 +32,29 @@ export async function countSubscribed(
   }
 }
 
+/**
+ * A subscriber ticking or unticking topics: for a category's own rows, ticking it counts as
+ * subscribed and unticking as unsubscribed, so a category's series and total follow who
+ * receives that topic (the site's rows do not change: the subscriber stays).
+ */
+export async function countCategoryChanges(
+  trx: Kysely<Database>,
+  at: { workspaceId: string; siteId: string },
+  before: readonly string[],
+  after: readonly string[],
+  now: number,
+): Promise<void> {
+  const day = bucketOf(now, 'day');
+  const had = new Set(before);
+  const has = new Set(after);
+  for (const category of has) {
+    if (!had.has(category)) await bump(trx, { ...at, category, day }, 'subscribed', 1);
+  }
+  for (const category of had) {
+    if (!has.has(category)) await bump(trx, { ...at, category, day }, 'unsubscribed', 1);
+  }
+}
+
 /** Records the ending of these subscribers (read before they are deleted). */
 export async function countEndings(
   trx: Kysely<Database>,
@@ -178,15 +201,18 @@ async function currentTotal(
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
-  // From the category's side (its index), then each subscriber by primary key: walking the
-  // workspace's subscribers with an EXISTS per row took 0.5 s over 100,000 on SQLite.
+  // A category's total is what its roll-up rows add up to (every tick, untick and ending is
+  // counted there): a few rows a day, where counting its subscribers joined a third of them
+  // (0.4 s over 100,000 on SQLite, bench:dashboard).
   const row = await db
-    .selectFrom('subscriber_categories')
-    .innerJoin('subscribers', 'subscribers.id', 'subscriber_categories.subscriber_id')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('subscriber_categories.category_id', '=', category)
-    .where('subscribers.workspace_id', '=', workspaceId)
-    .$if(siteId !== undefined, (q) => q.where('subscribers.site_id', '=', siteId!))
+    .selectFrom('subscriber_stats_daily')
+    .select((eb) => [
+      eb.fn.sum<number | string>('subscribed').as('subscribed'),
+      ...ENDING_REASONS.map((r) => eb.fn.sum<number | string>(r).as(r)),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('category_id', '=', category)
+    .$if(siteId !== undefined, (q) => q.where('site_id', '=', siteId!))
     .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return Math.max(0, net(row));
 }

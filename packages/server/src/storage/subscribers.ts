@@ -3,7 +3,12 @@ import type { PushSubscriptionWire } from '../wire.ts';
 import { newId } from './ids.ts';
 import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
-import { countEndings, countSubscribed, type EndingReason } from './subscriber-stats.ts';
+import {
+  countCategoryChanges,
+  countEndings,
+  countSubscribed,
+  type EndingReason,
+} from './subscriber-stats.ts';
 
 export interface Subscriber {
   id: string;
@@ -134,6 +139,20 @@ export function createSubscriberStore(db: Kysely<Database>) {
             .execute();
         }
         if (input.categories !== undefined) {
+          if (existing) {
+            const before = await trx
+              .selectFrom('subscriber_categories')
+              .select('category_id')
+              .where('subscriber_id', '=', id)
+              .execute();
+            await countCategoryChanges(
+              trx,
+              { workspaceId: input.workspaceId, siteId: input.siteId },
+              before.map((r) => r.category_id),
+              input.categories,
+              now,
+            );
+          }
           await trx.deleteFrom('subscriber_categories').where('subscriber_id', '=', id).execute();
           const unique = [...new Set(input.categories)];
           if (unique.length > 0) {
