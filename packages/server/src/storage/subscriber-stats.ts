@@ -88,7 +88,10 @@ export async function countEndings(
       if (row.category_id !== null) add(row.workspace_id, row.site_id, row.category_id);
     }
   }
-  for (const entry of tally.values()) await bump(trx, { ...entry, day }, reason, entry.n);
+  // In key order, so two transactions ending subscribers of several sites lock the same
+  // rows in the same order and never deadlock on PostgreSQL.
+  const entries = [...tally.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [, entry] of entries) await bump(trx, { ...entry, day }, reason, entry.n);
 }
 
 async function bump(
