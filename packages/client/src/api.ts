@@ -702,6 +702,168 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in person and their workspace */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The session */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Session'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Sign in with email and password (sets an HttpOnly session cookie) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            email: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Signed in */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Session'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /** Sign out (`?all=1`: every session of this person, everywhere) */
+    delete: {
+      parameters: {
+        query?: {
+          all?: '0' | '1';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Signed out */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/session/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Set the password with a one-time link token (`/dashboard/set-password?token=…`) and sign in */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            token: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Password set; signed in */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Session'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/identify': {
     parameters: {
       query?: never;
@@ -1456,8 +1618,8 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
-              /** @description Signs `userHash`; shown only here */
-              identitySecret: string;
+              /** @description Signs `userHash`; shown only here, and only to an owner or an API key */
+              identitySecret?: string;
             };
           };
         };
@@ -2105,10 +2267,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A campaign's counts, in total and per message */
+    /** A campaign's counts, in total and per message; with `interval`, also over time */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          interval?: 'hour' | 'day';
+          /** @description Start (default: 48 hours or 30 days before `to`) */
+          from?: string;
+          /** @description End, exclusive (default: now) */
+          to?: string;
+          messageId?: string;
+        };
         header?: never;
         path: {
           id: string;
@@ -2123,7 +2292,44 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['CampaignStats'];
+            'application/json': {
+              sent: number;
+              delivered: number;
+              failed: number;
+              capped: number;
+              shown: number;
+              clicked: number;
+              closed: number;
+              campaignId: string;
+              messages: {
+                sent: number;
+                delivered: number;
+                failed: number;
+                capped: number;
+                shown: number;
+                clicked: number;
+                closed: number;
+                messageId: string;
+              }[];
+              /** @enum {string} */
+              interval?: 'hour' | 'day';
+              messageId?: string;
+              /** Format: date-time */
+              from?: string;
+              /** Format: date-time */
+              to?: string;
+              series?: {
+                sent: number;
+                delivered: number;
+                failed: number;
+                capped: number;
+                shown: number;
+                clicked: number;
+                closed: number;
+                /** Format: date-time */
+                at: string;
+              }[];
+            };
           };
         };
         /** @description An RFC 9457 problem */
@@ -3614,6 +3820,471 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/api-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's API keys (owner only; never the keys themselves) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every key (one page) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: components['schemas']['ApiKey'][];
+              nextCursor: null;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** A new API key (owner only); `key` is shown only in this answer */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The new key */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string | null;
+              /** @description The key's first characters */
+              prefix: string;
+              createdAt: string;
+              key: string;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/api-keys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an API key (owner only): the next request with it is a 401 */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/team': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's people (owner only) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Everyone (one page) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: components['schemas']['TeamMember'][];
+              nextCursor: null;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Invite a person (owner only): `inviteUrl` is a one-time set-password link */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: 'owner' | 'marketer' | 'viewer';
+          };
+        };
+      };
+      responses: {
+        /** @description The invited person */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              email: string;
+              /** @enum {string} */
+              role: 'owner' | 'marketer' | 'viewer';
+              /** @description Whether the person has set a password yet */
+              active: boolean;
+              createdAt: string;
+              inviteUrl: string;
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/team/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a person (owner only): their sessions end at once */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a person's role (owner only) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            role: 'owner' | 'marketer' | 'viewer';
+          };
+        };
+      };
+      responses: {
+        /** @description The person */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TeamMember'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/stats/subscribers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Subscribers over time per UTC day, per site and category, with endings by reason */
+    get: {
+      parameters: {
+        query?: {
+          interval?: 'day';
+          /** @description Start (default: 48 hours or 30 days before `to`) */
+          from?: string;
+          /** @description End, exclusive (default: now) */
+          to?: string;
+          siteId?: string;
+          category?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The series */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              total: number;
+              series: {
+                /** @description Start of the UTC day */
+                at: string;
+                subscribed: number;
+                /** @description Every ending of the day, whatever its reason */
+                unsubscribed: number;
+                /** @description Subscribers at the end of the day */
+                total: number;
+                endings: {
+                  gone: number;
+                  unsubscribed: number;
+                  revoked: number;
+                  erased: number;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/stats/pushes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's pushes over time (every campaign) and its top campaigns by click-through rate */
+    get: {
+      parameters: {
+        query?: {
+          interval?: 'hour' | 'day';
+          /** @description Start (default: 48 hours or 30 days before `to`) */
+          from?: string;
+          /** @description End, exclusive (default: now) */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The series and the top campaigns of the range */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              sent: number;
+              delivered: number;
+              failed: number;
+              capped: number;
+              shown: number;
+              clicked: number;
+              closed: number;
+              series: {
+                at: string;
+                sent: number;
+                delivered: number;
+                failed: number;
+                capped: number;
+                shown: number;
+                clicked: number;
+                closed: number;
+              }[];
+              topCampaigns: {
+                campaignId: string;
+                name: string;
+                sent: number;
+                delivered: number;
+                failed: number;
+                capped: number;
+                shown: number;
+                clicked: number;
+                closed: number;
+                /** @description clicked / delivered */
+                ctr: number;
+              }[];
+            };
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3669,6 +4340,18 @@ export interface components {
             [key: string]: string;
           };
         };
+      };
+    };
+    Session: {
+      user: {
+        id: string;
+        email: string;
+        /** @enum {string} */
+        role: 'owner' | 'marketer' | 'viewer';
+      };
+      workspace: {
+        id: string;
+        name: string;
       };
     };
     Ingested: {
@@ -3765,26 +4448,6 @@ export interface components {
           body?: string;
         };
       };
-    };
-    CampaignStats: {
-      sent: number;
-      delivered: number;
-      failed: number;
-      capped: number;
-      shown: number;
-      clicked: number;
-      closed: number;
-      campaignId: string;
-      messages: {
-        sent: number;
-        delivered: number;
-        failed: number;
-        capped: number;
-        shown: number;
-        clicked: number;
-        closed: number;
-        messageId: string;
-      }[];
     };
     ContentOverride: {
       title?: string;
@@ -4038,6 +4701,22 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    ApiKey: {
+      id: string;
+      name: string | null;
+      /** @description The key's first characters */
+      prefix: string;
+      createdAt: string;
+    };
+    TeamMember: {
+      id: string;
+      email: string;
+      /** @enum {string} */
+      role: 'owner' | 'marketer' | 'viewer';
+      /** @description Whether the person has set a password yet */
+      active: boolean;
+      createdAt: string;
     };
   };
   responses: never;

@@ -35,6 +35,8 @@ const envSchema = z.object({
     .default('info'),
   /** `1`: logs may name externalIds and request paths (off by default: they are personal data). */
   BECKON_LOG_PII: z.enum(['0', '1']).default('0'),
+  /** Where people reach this server (links printed by `beckon users add`); default localhost. */
+  BECKON_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export interface Config {
@@ -57,6 +59,8 @@ export interface Config {
   secretKey: string | undefined;
   logLevel: LogLevel;
   logPii: boolean;
+  /** The server's origin as people reach it (`BECKON_PUBLIC_URL`), else http://localhost:PORT. */
+  publicUrl: string;
 }
 
 /**
@@ -102,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secretKey: e.BECKON_SECRET_KEY,
     logLevel: e.BECKON_LOG_LEVEL,
     logPii: e.BECKON_LOG_PII === '1',
+    publicUrl: e.BECKON_PUBLIC_URL
+      ? new URL(e.BECKON_PUBLIC_URL).origin
+      : `http://localhost:${e.BECKON_PORT}`,
   });
 }
 

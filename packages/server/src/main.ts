@@ -29,6 +29,8 @@ export const ASSETS = {
   snippet: resolve(packagesDir, 'snippet/dist/beckon.js'),
   serviceWorker: resolve(packagesDir, 'service-worker/dist/beckon-sw.js'),
 };
+/** The dashboard's Vite build, served at /dashboard. */
+export const DASHBOARD_DIR = resolve(packagesDir, 'dashboard/dist');
 
 /** Structured (JSON, stderr) since pino; the same call for every caller (observability/logger.ts). */
 export { log };
@@ -162,6 +164,7 @@ export async function createBeckon(
     metricsToken: config.metricsToken,
     metrics,
     assets: ASSETS,
+    dashboardDir: DASHBOARD_DIR,
     log,
   });
   let loops: Loop[] = [];

@@ -218,7 +218,7 @@ describe.each(DIALECTS)('fan-out to a rule audience on %s', (dialect) => {
     await store.targeting.snapshot('ntf_c', workspaceId, target, now);
     const last = buyers.at(-1)!;
     const externalId = (await store.subscribers.getMany([last])).get(last)!.external_id!;
-    expect(await eraseUser(db.kysely, workspaceId, externalId)).toBe(true);
+    expect(await eraseUser(db.kysely, workspaceId, externalId, now)).toBe(true);
     const rows = await db.kysely
       .selectFrom('target_snapshots')
       .select('subscriber_id')

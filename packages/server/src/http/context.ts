@@ -1,6 +1,7 @@
 import type { Evergreen } from '../audiences/evergreen.ts';
 import type { EventIntake } from '../ingestion/event-intake.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Principal } from './principal.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   evergreen?: Evergreen;
   /** The process's metrics (the delivery engine counts into the same registry); else a new one. */
   metrics?: Metrics;
+  /** Where the dashboard's build lives (`packages/dashboard/dist`); unset → not served. */
+  dashboardDir?: string;
 }
 
 /** What the routes get: the app's deps plus what `createApp` builds once for all of them. */
@@ -42,5 +45,7 @@ export type AppEnv = {
     site: Site;
     /** Set by the request logger for every request. */
     requestId: string;
+    /** Set by the auth middleware on private routes. */
+    principal: Principal;
   };
 };

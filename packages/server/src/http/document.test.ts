@@ -8,10 +8,17 @@ import { createBeckon, type Beckon } from '../main.ts';
  * - `ALL`: middleware (`app.use`: the API-key guard, the write-key guard);
  * - `OPTIONS`: CORS preflights, answered by the public site gate for `/v1/sites/{siteKey}/*`
  *   (a wildcard, which OpenAPI cannot name; the gate is plumbing, not an operation);
- * - `/docs` and its script: the reference page about this document, not part of the API.
+ * - `/docs` and its script: the reference page about this document, not part of the API;
+ * - `/`, `/dashboard` and its files: the marketer's web app (HTML and assets), not the API.
  */
 const notOperations = (method: string, path: string) =>
-  method === 'ALL' || method === 'OPTIONS' || path === '/docs' || path.startsWith('/docs/');
+  method === 'ALL' ||
+  method === 'OPTIONS' ||
+  path === '/docs' ||
+  path.startsWith('/docs/') ||
+  path === '/' ||
+  path === '/dashboard' ||
+  path.startsWith('/dashboard/');
 
 const operation = (method: string, path: string) =>
   `${method.toUpperCase()} ${path.replaceAll(/:(\w+)/g, '{$1}')}`;

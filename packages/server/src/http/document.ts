@@ -22,6 +22,12 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     scheme: 'bearer',
     description: '`BECKON_METRICS_TOKEN`, for `GET /metrics` only',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'beckon_session',
+    description: 'The dashboard session (`POST /v1/session`); private routes accept it like a key',
+  });
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'Beckon', version: '1', description: 'Self-hosted web push: see API.md' },

@@ -329,6 +329,7 @@ export const subscribeSchema = z.object({
 
 export const unsubscribeSchema = z.object({
   endpoint: z.string().min(1).max(2048),
+  /** Why (counted per site and day): the visitor unsubscribed, or the snippet found the permission revoked. */
   reason: z.enum(['unsubscribed', 'revoked']).optional(),
 });
 

@@ -3,6 +3,14 @@ import type { Capping } from '../domain/capping.ts';
 import type { CampaignMessage } from '../domain/content.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
+import { addHourly } from './campaign-series.ts';
+import {
+  emptyCounts,
+  STAT_NAMES,
+  type StatCounts,
+  type StatIncrement,
+  type StatName,
+} from './stat-counts.ts';
 import type { CampaignTable, Database } from './schema.ts';
 import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
 
@@ -26,28 +34,8 @@ export interface EvergreenAudience {
   messageId: string;
 }
 
-export const STAT_NAMES = [
-  'sent',
-  'delivered',
-  'failed',
-  'capped',
-  'shown',
-  'clicked',
-  'closed',
-] as const;
-export type StatName = (typeof STAT_NAMES)[number];
-export type StatCounts = Record<StatName, number>;
-
-export function emptyCounts(): StatCounts {
-  return { sent: 0, delivered: 0, failed: 0, capped: 0, shown: 0, clicked: 0, closed: 0 };
-}
-
-/** An increment of one message's counters, as workers add them up per batch. */
-export interface StatIncrement {
-  campaignId: string;
-  messageId: string;
-  counts: Partial<StatCounts>;
-}
+export { emptyCounts, STAT_NAMES };
+export type { StatCounts, StatIncrement, StatName };
 
 function toCampaign(row: Selectable<CampaignTable>): Campaign {
   return {
@@ -148,6 +136,18 @@ export function createCampaignStore(db: Kysely<Database>) {
       return this.get(workspaceId, id);
     },
 
+    /** Names of these campaigns of the workspace, by id (others are left out). */
+    async names(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('campaigns')
+        .select(['id', 'name'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.name]));
+    },
+
     async stats(campaignId: string): Promise<Map<string, StatCounts>> {
       const rows = await db
         .selectFrom('campaign_stats')
@@ -162,12 +162,17 @@ export function createCampaignStore(db: Kysely<Database>) {
       );
     },
 
-    /** Adds increments atomically (INSERT … ON CONFLICT DO UPDATE works on both dialects). */
+    /**
+     * Adds increments atomically (INSERT … ON CONFLICT DO UPDATE works on both dialects), to
+     * the totals and to the hourly roll-up behind stats over time.
+     */
     async incrementStats(
       increments: readonly StatIncrement[],
       trx: Kysely<Database> = db,
     ): Promise<void> {
-      for (const inc of mergeIncrements(increments)) {
+      const merged = mergeIncrements(increments);
+      await addHourly(trx, merged);
+      for (const inc of merged) {
         const counts = { ...emptyCounts(), ...inc.counts };
         await trx
           .insertInto('campaign_stats')
@@ -193,7 +198,7 @@ export function createCampaignStore(db: Kysely<Database>) {
 function mergeIncrements(increments: readonly StatIncrement[]): StatIncrement[] {
   const merged = new Map<string, StatIncrement>();
   for (const inc of increments) {
-    const key = `${inc.campaignId}\u0000${inc.messageId}`;
+    const key = `${inc.campaignId}\u0000${inc.messageId}\u0000${inc.at - (inc.at % 3_600_000)}`;
     const into = merged.get(key) ?? { ...inc, counts: {} };
     for (const [name, value] of Object.entries(inc.counts) as [StatName, number][]) {
       into.counts[name] = (into.counts[name] ?? 0) + value;

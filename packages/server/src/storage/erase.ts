@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { ERASED, scrubJsonColumn } from './scrub-json.ts';
 import { inTransaction } from './transaction.ts';
+import { countEndings } from './subscriber-stats.ts';
 
 /**
  * GDPR erasure of one user in one workspace (API.md "Limits and retention": no row anywhere
@@ -15,12 +16,13 @@ import { inTransaction } from './transaction.ts';
  * statement names the workspace, so another workspace's user of the same name is untouched.
  * Returns false when there was nothing to erase.
  *
- * @example if (!(await eraseUser(db, workspace.id, 'user-42'))) throw notFound('User');
+ * @example if (!(await eraseUser(db, workspace.id, 'user-42', Date.now()))) throw notFound('User');
  */
 export async function eraseUser(
   db: Kysely<Database>,
   workspaceId: string,
   externalId: string,
+  now: number,
 ): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const subscribers = await trx
@@ -122,6 +124,7 @@ export async function eraseUser(
         .execute();
       // Subscriber ids are global and were just read from this workspace.
       await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
+      await countEndings(trx, ids, 'erased', now);
       // A fan-out running meanwhile skips them (its page joins subscribers).
       await trx.deleteFrom('target_snapshots').where('subscriber_id', 'in', ids).execute();
       // Events out about them, sent or not: their bodies name the subscriber (and user).

@@ -10,6 +10,8 @@ import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
 import { migration as lanes } from './migrations/0012_lanes.ts';
 import { migration as rules } from './migrations/0014_rules.ts';
+import { migration as accounts } from './migrations/0015_accounts.ts';
+import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
 
 /**
@@ -31,6 +33,8 @@ const migrations: Record<string, Migration> = {
   '0011_cancel': cancel,
   '0012_lanes': lanes,
   '0014_rules': rules,
+  '0015_accounts': accounts,
+  '0016_rollups': rollups,
   '0017_webhooks': webhooks,
 };
 

@@ -47,6 +47,72 @@ export interface Database {
   target_snapshots: TargetSnapshotTable;
   webhooks: WebhookTable;
   webhook_messages: WebhookMessageTable;
+  accounts: AccountTable;
+  sessions: SessionTable;
+  account_tokens: AccountTokenTable;
+  campaign_stats_hourly: CampaignStatsHourlyTable;
+  subscriber_stats_daily: SubscriberStatsDailyTable;
+}
+
+/** A campaign message's counters in one UTC hour (`hour`: epoch ms of its start). */
+export interface CampaignStatsHourlyTable {
+  workspace_id: string;
+  campaign_id: string;
+  message_id: string;
+  hour: number;
+  sent: Generated<number>;
+  delivered: Generated<number>;
+  failed: Generated<number>;
+  capped: Generated<number>;
+  shown: Generated<number>;
+  clicked: Generated<number>;
+  closed: Generated<number>;
+}
+
+/** New and ended subscribers of a site (and, `category_id` not '', of one category) in one UTC day. */
+export interface SubscriberStatsDailyTable {
+  workspace_id: string;
+  site_id: string;
+  category_id: string;
+  day: number;
+  subscribed: Generated<number>;
+  gone: Generated<number>;
+  unsubscribed: Generated<number>;
+  revoked: Generated<number>;
+  erased: Generated<number>;
+}
+
+export type Role = 'owner' | 'marketer' | 'viewer';
+
+/** A person who signs in to the dashboard (not an end user: see `users`). */
+export interface AccountTable {
+  id: string;
+  workspace_id: string;
+  /** Lowercased; unique across workspaces. */
+  email: string;
+  /** argon2id PHC string; null until the one-time link sets it. */
+  password_hash: string | null;
+  role: Role;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A signed-in browser; only the SHA-256 of the cookie's token is kept. */
+export interface SessionTable {
+  token_hash: string;
+  account_id: string;
+  workspace_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time set-password link, hashed like sessions. */
+export interface AccountTokenTable {
+  token_hash: string;
+  account_id: string;
+  workspace_id: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface TriggerTable {
@@ -156,6 +222,8 @@ export interface ApiKeyTable {
   workspace_id: string;
   key_hash: string;
   prefix: string;
+  /** Given when made from the dashboard (0015); null for keys from `init`. */
+  name: string | null;
   created_at: number;
 }
 

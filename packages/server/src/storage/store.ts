@@ -1,4 +1,7 @@
+import { createAccountStore } from './accounts.ts';
 import { createAudienceStore } from './audiences.ts';
+import { campaignSeries, workspaceSeries, type CampaignSeriesQuery } from './campaign-series.ts';
+import { subscriberSeries } from './subscriber-stats.ts';
 import { createCampaignStore } from './campaigns.ts';
 import { createCappingStore } from './capping.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
@@ -17,6 +20,7 @@ import { finishNotifications } from './notification-finish.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
 import { createRetentionStore } from './retention.ts';
+import { createSessionStore } from './sessions.ts';
 import { createSiteStore } from './sites.ts';
 import { createSubscriberImport } from './subscriber-import.ts';
 import { createSubscriberStore } from './subscribers.ts';
@@ -74,7 +78,11 @@ function repositories(
     subscriberImport: createSubscriberImport(kysely),
     users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
     events: createEventStore(kysely, dialect),
-    campaigns: createCampaignStore(kysely),
+    campaigns: {
+      ...createCampaignStore(kysely),
+      /** Counts over time from the hourly roll-up (campaign-series.ts). */
+      series: (query: CampaignSeriesQuery) => campaignSeries(kysely, query),
+    },
     notifications: {
       ...createNotificationStore(kysely),
       /** Decides `notification.finished` for up to `limit` notifications (events out). */
@@ -91,7 +99,15 @@ function repositories(
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
     health: createHealthStore(kysely),
+    /** Series for the dashboard, from the roll-ups (campaign-series.ts, subscriber-stats.ts). */
+    stats: {
+      workspace: (query: Parameters<typeof workspaceSeries>[1]) => workspaceSeries(kysely, query),
+      subscribers: (query: Parameters<typeof subscriberSeries>[1]) =>
+        subscriberSeries(kysely, query),
+    },
     webhooks: createWebhookStore(kysely, opts.secrets),
+    accounts: createAccountStore(kysely),
+    sessions: createSessionStore(kysely),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { newId } from './ids.ts';
+import { enqueueEvents } from './outbox.ts';
 import type { Database } from './schema.ts';
+import { countSubscribedMany } from './subscriber-stats.ts';
 
 /** One subscription moved from another push vendor, already validated. */
 export interface ImportedSubscription {
@@ -124,7 +126,30 @@ export function createSubscriberImport(db: Kysely<Database>) {
             .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).doNothing())
             .execute();
         }
-        const updated = rows.filter((r) => known.has(r.endpoint)).length;
+        // New subscribers count in the daily roll-up and are announced to events out, as
+        // a browser's subscribe is (subscribers.upsert).
+        const fresh = rows.filter((r) => !known.has(r.endpoint));
+        await countSubscribedMany(
+          trx,
+          site,
+          fresh.map((r) => r.categories ?? []),
+          now,
+        );
+        await enqueueEvents(
+          trx,
+          fresh.map((r) => ({
+            workspaceId: site.workspaceId,
+            type: 'subscriber.created' as const,
+            subject: ids.get(r.endpoint)!,
+            at: now,
+            data: {
+              subscriberId: ids.get(r.endpoint)!,
+              siteId: site.siteId,
+              ...(r.externalId !== undefined && { externalId: r.externalId }),
+            },
+          })),
+        );
+        const updated = rows.length - fresh.length;
         return { imported: rows.length - updated, updated };
       });
     },

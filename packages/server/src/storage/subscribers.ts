@@ -7,6 +7,12 @@ import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
+import {
+  countCategoryChanges,
+  countEndings,
+  countSubscribed,
+  type EndingReason,
+} from './subscriber-stats.ts';
 
 export interface Subscriber {
   id: string;
@@ -151,6 +157,20 @@ export function createSubscriberStore(db: Kysely<Database>) {
           ]);
         }
         if (input.categories !== undefined) {
+          if (existing) {
+            const before = await trx
+              .selectFrom('subscriber_categories')
+              .select('category_id')
+              .where('subscriber_id', '=', id)
+              .execute();
+            await countCategoryChanges(
+              trx,
+              { workspaceId: input.workspaceId, siteId: input.siteId },
+              before.map((r) => r.category_id),
+              input.categories,
+              now,
+            );
+          }
           await trx.deleteFrom('subscriber_categories').where('subscriber_id', '=', id).execute();
           const unique = [...new Set(input.categories)];
           if (unique.length > 0) {
@@ -160,6 +180,17 @@ export function createSubscriberStore(db: Kysely<Database>) {
               .execute();
           }
         }
+        if (!existing) {
+          await countSubscribed(
+            trx,
+            {
+              workspaceId: input.workspaceId,
+              siteId: input.siteId,
+              categories: input.categories ?? [],
+            },
+            now,
+          );
+        }
         return { id, created: !existing };
       });
     },
@@ -167,8 +198,8 @@ export function createSubscriberStore(db: Kysely<Database>) {
     async deleteByEndpoint(
       siteId: string,
       endpoint: string,
-      reason: SubscriberEnding = 'unsubscribed',
-      now = Date.now(),
+      reason: EndingReason,
+      now: number,
     ): Promise<boolean> {
       const row = await db
         .selectFrom('subscribers')
@@ -181,14 +212,14 @@ export function createSubscriberStore(db: Kysely<Database>) {
       return true;
     },
 
-    /** Deletes subscribers, telling events out why (`subscriber.deleted`). */
-    async deleteIds(
-      ids: readonly string[],
-      reason: SubscriberEnding = 'revoked',
-      now = Date.now(),
-    ): Promise<void> {
+    /**
+     * Deletes subscribers, counting their ending with its reason (subscriber-stats.ts) and
+     * telling events out why (`subscriber.deleted`).
+     */
+    async deleteIds(ids: readonly string[], reason: EndingReason, now: number): Promise<void> {
       if (ids.length === 0) return;
       await inTransaction(db, async (trx) => {
+        await countEndings(trx, ids, reason, now);
         const ending = await trx
           .selectFrom('subscribers')
           .select(['id', 'workspace_id', 'site_id'])

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   emptyCounts,
   type CampaignMessage,
@@ -15,9 +15,16 @@ import {
   pageOf,
   problemResponses,
 } from '../openapi-parts.ts';
-import { campaignJson, campaignSchema, campaignStatsSchema } from '../presenters.ts';
+import {
+  campaignJson,
+  campaignSchema,
+  campaignStatsSchema,
+  iso,
+  statCountsSchema,
+} from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import { createRouter, handle } from '../route.ts';
+import { intervalSchema, rangeQuery, seriesRange } from '../stats-range.ts';
 import {
   campaignCreateSchema,
   campaignPatchSchema,
@@ -70,14 +77,35 @@ const updateCampaign = createRoute({
   responses: { 200: jsonResponse('The updated campaign', campaignSchema), ...problemResponses },
 });
 
+/** `?interval=hour|day&from=&to=&messageId=` adds `series` (API.md "Dashboard and accounts"). */
+const statsQuerySchema = z.object({
+  interval: intervalSchema.optional(),
+  ...rangeQuery,
+  messageId: z.string().min(1).max(256).optional(),
+});
+
+const seriesPointSchema = statCountsSchema.extend({ at: z.iso.datetime() });
+
 const campaignStats = createRoute({
   method: 'get',
   path: '/{id}/stats',
-  summary: "A campaign's counts, in total and per message",
+  summary: "A campaign's counts, in total and per message; with `interval`, also over time",
   tags,
   security: apiKeySecurity,
-  request: { params: idParams },
-  responses: { 200: jsonResponse('The counts', campaignStatsSchema), ...problemResponses },
+  request: { params: idParams, query: statsQuerySchema },
+  responses: {
+    200: jsonResponse(
+      'The counts',
+      campaignStatsSchema.extend({
+        interval: intervalSchema.optional(),
+        messageId: z.string().optional(),
+        from: z.iso.datetime().optional(),
+        to: z.iso.datetime().optional(),
+        series: z.array(seriesPointSchema).optional(),
+      }),
+    ),
+    ...problemResponses,
+  },
 });
 
 /** A message without an id gets one (API.md), so stats can be kept per message. */
@@ -161,9 +189,12 @@ export function campaignRoutes(deps: AppDeps) {
     return c.json(campaignJson(campaign));
   });
 
-  handle(app, campaignStats, async (c, { params }) => {
+  handle(app, campaignStats, async (c, { params, query }) => {
     const campaign = await store.campaigns.get(c.get('workspace').id, params.id);
     if (!campaign) throw notFound('Campaign');
+    if (query.messageId && !campaign.messages.some((m) => m.id === query.messageId)) {
+      throw notFound('Message');
+    }
     const stats = await store.campaigns.stats(campaign.id);
     const total = emptyCounts();
     const messages = campaign.messages.map((m) => {
@@ -172,7 +203,25 @@ export function campaignRoutes(deps: AppDeps) {
         total[name as keyof typeof total] += value;
       return { messageId: m.id, ...counts };
     });
-    return c.json({ campaignId: campaign.id, ...total, messages });
+    if (!query.interval) return c.json({ campaignId: campaign.id, ...total, messages });
+    // Over time: from the hourly roll-up, never the deliveries (storage/campaign-series.ts).
+    const range = seriesRange(query.interval, query, clock());
+    const series = await store.campaigns.series({
+      campaignId: campaign.id,
+      messageId: query.messageId,
+      interval: query.interval,
+      ...range,
+    });
+    return c.json({
+      campaignId: campaign.id,
+      ...total,
+      messages,
+      interval: query.interval,
+      ...(query.messageId && { messageId: query.messageId }),
+      from: iso(range.from),
+      to: iso(range.to),
+      series: series.map((p) => ({ ...p, at: iso(p.at) })),
+    });
   });
 
   return app;

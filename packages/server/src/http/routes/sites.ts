@@ -36,7 +36,14 @@ const createSite = createRoute({
   security: apiKeySecurity,
   request: { body: jsonBody(siteCreateSchema) },
   responses: {
-    201: jsonResponse('The new site', siteSchema.extend({ identitySecret })),
+    201: jsonResponse(
+      'The new site',
+      siteSchema.extend({
+        identitySecret: identitySecret
+          .optional()
+          .describe('Signs `userHash`; shown only here, and only to an owner or an API key'),
+      }),
+    ),
     ...problemResponses,
   },
 });
@@ -139,7 +146,9 @@ export function siteRoutes(deps: AppDeps) {
       { ...input, workspaceId: c.get('workspace').id },
       clock(),
     );
-    // The only time, with rotation, that the identity secret leaves the server.
+    // The only time, with rotation, that the identity secret leaves the server: secrets are
+    // an owner's (API.md "Dashboard and accounts"), so a marketer's new site comes without it.
+    if (c.get('principal').role !== 'owner') return c.json(siteJson(site), 201);
     return c.json({ ...siteJson(site), identitySecret: site.identitySecret }, 201);
   });
 

@@ -84,7 +84,8 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
   handle(app, deleteSubscriber, async (c, { params }) => {
     const subscriber = await store.subscribers.get(c.get('workspace').id, params.id);
     if (!subscriber) throw notFound('Subscriber');
-    await store.subscribers.deleteIds([subscriber.id], 'revoked', clock());
+    // Removed by the site owner through the API: its data is deleted, like an erase.
+    await store.subscribers.deleteIds([subscriber.id], 'erased', clock());
     return c.body(null, 204);
   });
 

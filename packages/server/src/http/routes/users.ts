@@ -114,7 +114,8 @@ export function userRoutes({ store, clock, log }: AppDeps) {
   });
 
   handle(app, eraseUser, async (c, { params: { externalId } }) => {
-    if (!(await store.users.erase(c.get('workspace').id, externalId))) throw notFound('User');
+    if (!(await store.users.erase(c.get('workspace').id, externalId, clock())))
+      throw notFound('User');
     return c.body(null, 204);
   });
 
