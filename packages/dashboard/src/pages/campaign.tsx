@@ -1,0 +1,111 @@
+import { useEffect, useState } from 'preact/hooks';
+import { CampaignResults } from '../components/campaign-results.tsx';
+import { MessageEditor } from '../components/message-editor.tsx';
+import { NotificationList } from '../components/notification-list.tsx';
+import { NotificationPreview } from '../components/notification-preview.tsx';
+import { SendPanel, TestSend } from '../components/send-panel.tsx';
+import { Loading, PageHeader, Problem } from '../components/ui.tsx';
+import { api, type Page } from '../lib/api.ts';
+import { canWrite } from '../lib/session.ts';
+import type { Audience, Campaign, Message, Organization } from '../lib/types.ts';
+import { useAction, useLoad } from '../lib/use-load.ts';
+
+export function CampaignPage({ id }: { id: string }) {
+  const loaded = useLoad(() => api.get<Campaign>(`/v1/campaigns/${id}`), [id]);
+  const audiences = useLoad(() => api.get<Page<Audience>>('/v1/audiences?limit=500'), []);
+  const org = useLoad(() => api.get<Organization>('/v1/organization'), []);
+  const campaign = loaded.data;
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [current, setCurrent] = useState(0);
+  const [sends, setSends] = useState(0);
+  const save = useAction();
+  const writable = canWrite.value;
+
+  useEffect(() => {
+    if (campaign) setMessages(campaign.messages);
+  }, [campaign]);
+
+  if (!campaign) return loaded.error ? <Problem error={loaded.error} /> : <Loading />;
+  const message = messages[current] ?? messages[0];
+  const origin = org.data?.sites[0]?.origins[0] ?? '';
+
+  return (
+    <>
+      <PageHeader title={campaign.name} />
+      <div class="columns">
+        <form
+          class="card"
+          aria-labelledby="messages-h"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save.run(async () => {
+              const updated = await api.patch<Campaign>(`/v1/campaigns/${campaign.id}`, {
+                messages,
+              });
+              setMessages(updated.messages);
+              loaded.reload();
+            });
+          }}
+        >
+          <h2 id="messages-h">Messages</h2>
+          <div role="tablist" aria-label="Messages" class="tabs">
+            {messages.map((m, i) => (
+              <button
+                type="button"
+                role="tab"
+                key={i}
+                aria-selected={i === current}
+                onClick={() => setCurrent(i)}
+              >
+                Message {i + 1}
+              </button>
+            ))}
+            {writable && (
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setMessages([...messages, { title: 'New message', body: '' }]);
+                  setCurrent(messages.length);
+                }}
+              >
+                Add message
+              </button>
+            )}
+          </div>
+          {message && (
+            <div role="tabpanel" aria-label={`Message ${current + 1}`}>
+              <MessageEditor
+                message={message}
+                index={current}
+                disabled={!writable}
+                error={save.error}
+                onChange={(m) => setMessages(messages.map((x, i) => (i === current ? m : x)))}
+              />
+            </div>
+          )}
+          <Problem error={save.error} />
+          {writable && (
+            <button type="submit" class="primary" disabled={save.busy}>
+              Save messages
+            </button>
+          )}
+        </form>
+        {message && <NotificationPreview message={message} origin={origin} />}
+      </div>
+      {writable && (
+        <>
+          <TestSend campaign={campaign} messageId={campaign.messages[current]?.id ?? ''} />
+          <SendPanel
+            campaign={campaign}
+            audiences={audiences.data?.data ?? []}
+            sites={org.data?.sites ?? []}
+            onSent={() => setSends((n) => n + 1)}
+          />
+        </>
+      )}
+      <NotificationList campaignId={campaign.id} version={sends} />
+      <CampaignResults campaign={campaign} />
+    </>
+  );
+}
