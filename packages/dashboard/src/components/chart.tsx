@@ -1,6 +1,14 @@
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+
+/**
+ * uPlot is half the app's bytes: it loads with the first chart, not with the sign-in page.
+ * One promise, so every chart shares the one request.
+ */
+let loading: Promise<typeof import('uplot')> | undefined;
+const loadUPlot = () =>
+  (loading ??= Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(
+    ([m]) => m.default,
+  ));
 
 export interface Line {
   label: string;
@@ -22,31 +30,38 @@ export function Chart({ title, at, lines }: { title: string; at: string[]; lines
     const el = box.current;
     if (!el || at.length === 0) return;
     const width = () => Math.max(240, el.clientWidth);
-    const plot = new uPlot(
-      {
-        width: width(),
-        height: 220,
-        series: [
-          {},
-          ...lines.map((l) => ({
-            label: l.label,
-            stroke: l.color,
-            width: 2,
-            points: { show: at.length < 40 },
-          })),
-        ],
-        axes: [{}, { size: 50 }],
-        legend: { live: false },
-      },
-      [at.map((t) => Date.parse(t) / 1000), ...lines.map((l) => l.values)],
-      el,
-    );
-    // uPlot draws at a fixed width: follow the layout (phone widths, sidebar toggles).
-    const observer = new ResizeObserver(() => plot.setSize({ width: width(), height: 220 }));
-    observer.observe(el);
+    let plot: import('uplot') | undefined;
+    let observer: ResizeObserver | undefined;
+    let live = true;
+    void loadUPlot().then((uPlot) => {
+      if (!live) return;
+      plot = new uPlot(
+        {
+          width: width(),
+          height: 220,
+          series: [
+            {},
+            ...lines.map((l) => ({
+              label: l.label,
+              stroke: l.color,
+              width: 2,
+              points: { show: at.length < 40 },
+            })),
+          ],
+          axes: [{}, { size: 50 }],
+          legend: { live: false },
+        },
+        [at.map((t) => Date.parse(t) / 1000), ...lines.map((l) => l.values)],
+        el,
+      );
+      // uPlot draws at a fixed width: follow the layout (phone widths, sidebar toggles).
+      observer = new ResizeObserver(() => plot?.setSize({ width: width(), height: 220 }));
+      observer.observe(el);
+    });
     return () => {
-      observer.disconnect();
-      plot.destroy();
+      live = false;
+      observer?.disconnect();
+      plot?.destroy();
     };
   }, [at, lines]);
 

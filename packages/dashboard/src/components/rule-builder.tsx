@@ -1,4 +1,6 @@
-import { useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useState } from 'preact/hooks';
+import type { FieldError } from '../lib/api.ts';
 import { COUNT_OPS, newNode, OPS, type Condition, type RuleNode } from '../lib/rule-model.ts';
 import { Field, Select } from './ui.tsx';
 
@@ -36,37 +38,52 @@ type Props<N extends RuleNode = RuleNode> = {
   onChange: (node: RuleNode) => void;
   choices: Choices;
   disabled?: boolean;
+  /** Where this node sits in the rule JSON, as the API names paths (`rule.all.0.event`). */
+  path?: string;
 };
+
+/** The live preview's field errors, so each shows beside the field it names. */
+const Errors = createContext<FieldError[]>([]);
+function useErrorAt(): (path: string) => string | undefined {
+  const errors = useContext(Errors);
+  return (path) => errors.find((e) => e.path === path || e.path.startsWith(path + '.'))?.message;
+}
 
 /**
  * Edits a rule over the whole condition language of API.md: event (where / within / count),
  * trait, category, site, subscription date, in-audience, combined with all / any / not.
  */
-export function RuleBuilder(props: Props) {
+export function RuleBuilder(props: Props & { errors?: FieldError[] }) {
   return (
-    <div class="rule-builder">
-      <NodeEditor {...props} />
-    </div>
+    <Errors.Provider value={props.errors ?? []}>
+      <div class="rule-builder">
+        <NodeEditor {...props} path="rule" />
+      </div>
+    </Errors.Provider>
   );
 }
 
 function NodeEditor(props: Props & { onRemove?: () => void }) {
   const { node, onRemove, disabled } = props;
+  const path = props.path ?? 'rule';
+  const errorAt = useErrorAt();
   const label = KINDS.find(([k]) => k === node.kind)?.[1] ?? node.kind;
   return (
     <fieldset class={`rule-node rule-${node.kind}`} disabled={disabled}>
       <legend>{node.kind === 'group' ? (node.op === 'all' ? 'All of' : 'Any of') : label}</legend>
-      {node.kind === 'group' && <GroupEditor {...(props as Props<typeof node>)} />}
+      {node.kind === 'group' && <GroupEditor {...(props as Props<typeof node>)} path={path} />}
       {node.kind === 'not' && (
         <NodeEditor
           node={node.child}
           choices={props.choices}
+          path={`${path}.not`}
           onChange={(child) => props.onChange({ ...node, child })}
         />
       )}
-      {node.kind === 'event' && <EventEditor {...(props as Props<typeof node>)} />}
+      {node.kind === 'event' && <EventEditor {...(props as Props<typeof node>)} path={path} />}
       {node.kind === 'trait' && (
         <Conditions
+          error={errorAt(`${path}.trait`)}
           conditions={node.where}
           onChange={(where) => props.onChange({ ...node, where })}
           what="trait"
@@ -76,6 +93,7 @@ function NodeEditor(props: Props & { onRemove?: () => void }) {
         <Select
           label={node.kind === 'category' ? 'Category' : node.kind === 'site' ? 'Site' : 'Audience'}
           value={node.id}
+          error={errorAt(`${path}.${node.kind}`)}
           onChange={(id) => props.onChange({ ...node, id })}
           options={[
             ['', 'Choose…'],
@@ -93,12 +111,14 @@ function NodeEditor(props: Props & { onRemove?: () => void }) {
             label="Subscribed from"
             type="datetime-local"
             value={node.from}
+            error={errorAt(`${path}.subscribedBetween.from`)}
             onInput={(from) => props.onChange({ ...node, from })}
           />
           <Field
             label="Subscribed until"
             type="datetime-local"
             value={node.to}
+            error={errorAt(`${path}.subscribedBetween.to`)}
             onInput={(to) => props.onChange({ ...node, to })}
           />
         </div>
@@ -112,7 +132,12 @@ function NodeEditor(props: Props & { onRemove?: () => void }) {
   );
 }
 
-function GroupEditor({ node, onChange, choices }: Props<Extract<RuleNode, { kind: 'group' }>>) {
+function GroupEditor({
+  node,
+  onChange,
+  choices,
+  path,
+}: Props<Extract<RuleNode, { kind: 'group' }>>) {
   const [adding, setAdding] = useState<RuleNode['kind']>('event');
   const set = (i: number, child: RuleNode) =>
     onChange({ ...node, children: node.children.map((c, j) => (j === i ? child : c)) });
@@ -132,6 +157,7 @@ function GroupEditor({ node, onChange, choices }: Props<Extract<RuleNode, { kind
           key={i}
           node={child}
           choices={choices}
+          path={`${path}.${node.op}.${i}`}
           onChange={(c) => set(i, c)}
           onRemove={() => onChange({ ...node, children: node.children.filter((_, j) => j !== i) })}
         />
@@ -154,7 +180,9 @@ function GroupEditor({ node, onChange, choices }: Props<Extract<RuleNode, { kind
   );
 }
 
-function EventEditor({ node, onChange }: Props<Extract<RuleNode, { kind: 'event' }>>) {
+function EventEditor({ node, onChange, path }: Props<Extract<RuleNode, { kind: 'event' }>>) {
+  const errorAt = useErrorAt();
+  const at = `${path}.event`;
   return (
     <>
       <div class="row">
@@ -162,6 +190,7 @@ function EventEditor({ node, onChange }: Props<Extract<RuleNode, { kind: 'event'
           label="Event name"
           value={node.name}
           placeholder="Order Completed"
+          error={errorAt(`${at}.name`)}
           onInput={(name) => onChange({ ...node, name })}
         />
         <Field
@@ -169,6 +198,7 @@ function EventEditor({ node, onChange }: Props<Extract<RuleNode, { kind: 'event'
           value={node.within}
           placeholder="P30D"
           hint="ISO duration; empty for all time"
+          error={errorAt(`${at}.within`)}
           onInput={(within) => onChange({ ...node, within })}
         />
         <Select
@@ -182,12 +212,14 @@ function EventEditor({ node, onChange }: Props<Extract<RuleNode, { kind: 'event'
           type="number"
           min="0"
           value={node.count}
+          error={errorAt(`${at}.count`)}
           onInput={(count) => onChange({ ...node, count })}
         />
       </div>
       <Conditions
         conditions={node.where}
         onChange={(where) => onChange({ ...node, where })}
+        error={errorAt(`${at}.where`)}
         what="event property"
       />
     </>
@@ -198,7 +230,9 @@ function Conditions({
   conditions,
   onChange,
   what,
+  error,
 }: {
+  error?: string | undefined;
   conditions: Condition[];
   onChange: (c: Condition[]) => void;
   what: string;
@@ -232,6 +266,7 @@ function Conditions({
           </button>
         </div>
       ))}
+      {error && <small class="field-error">{error}</small>}
       <button
         type="button"
         onClick={() => onChange([...conditions, { prop: '', op: 'eq', value: '' }])}

@@ -3,7 +3,7 @@ import { useLocation } from 'wouter-preact';
 import { JobProgress } from '../components/job-progress.tsx';
 import { RuleBuilder, type Choices } from '../components/rule-builder.tsx';
 import { Field, fmt, Loading, PageHeader, Problem } from '../components/ui.tsx';
-import { api, ApiError } from '../lib/api.ts';
+import { api, ApiError, type FieldError } from '../lib/api.ts';
 import { loadChoices } from '../lib/choices.ts';
 import { csvIds } from '../lib/csv-ids.ts';
 import { useDebounced } from '../lib/debounce.ts';
@@ -38,6 +38,7 @@ export function AudienceEdit({ id }: { id: string | null }) {
     if (audience.rule) setTree(fromRule(audience.rule));
   }, [audience?.id]);
 
+  const [ruleErrors, setRuleErrors] = useState<FieldError[]>([]);
   const save = useAction();
   const remove = useAction();
   const writable = canWrite.value;
@@ -47,7 +48,8 @@ export function AudienceEdit({ id }: { id: string | null }) {
   const submit = (e: Event) => {
     e.preventDefault();
     void save.run(async () => {
-      const body = { name, ...(type === 'rule' && { rule: toRule(tree) }) };
+      const isRule = (audience?.type ?? type) === 'rule';
+      const body = { name, ...(isRule && { rule: toRule(tree) }) };
       if (audience) {
         await api.patch(`/v1/audiences/${audience.id}`, body);
         loaded.reload();
@@ -111,10 +113,11 @@ export function AudienceEdit({ id }: { id: string | null }) {
             </label>
           </fieldset>
         )}
-        {type === 'rule' && (
+        {(audience?.type ?? type) === 'rule' && (
           <>
-            <LiveSize tree={tree} />
+            <LiveSize tree={tree} onErrors={setRuleErrors} />
             <RuleBuilder
+              errors={save.error?.errors.length ? save.error.errors : ruleErrors}
               node={tree}
               onChange={setTree}
               choices={choices.data ?? EMPTY_CHOICES}
@@ -146,7 +149,13 @@ export function AudienceEdit({ id }: { id: string | null }) {
 }
 
 /** The size of the rule as it is now, from `POST /v1/audiences/preview`, 400 ms after typing stops. */
-function LiveSize({ tree }: { tree: RuleNode }) {
+function LiveSize({
+  tree,
+  onErrors,
+}: {
+  tree: RuleNode;
+  onErrors: (errors: FieldError[]) => void;
+}) {
   const rule = useMemo(() => JSON.stringify(toRule(tree)), [tree]);
   const settled = useDebounced(rule, 400);
   const [size, setSize] = useState<Size>();
@@ -161,11 +170,13 @@ function LiveSize({ tree }: { tree: RuleNode }) {
         if (!live) return;
         setSize(r.size);
         setError(undefined);
+        onErrors([]);
         setBusy(false);
       },
       (e: ApiError) => {
         if (!live) return;
         setError(e);
+        onErrors(e.errors);
         setBusy(false);
       },
     );
@@ -177,7 +188,7 @@ function LiveSize({ tree }: { tree: RuleNode }) {
   return (
     <div class="live-size" aria-live="polite" aria-busy={busy}>
       {error ? (
-        <p class="field-error">Cannot size this rule yet: {error.detail}</p>
+        <p class="muted">Complete the rule to see its size ({error.detail}).</p>
       ) : size ? (
         <p>
           Estimated size: <strong data-testid="size-users">{fmt(size.users)}</strong> users ·{' '}
