@@ -29,6 +29,9 @@ interface A {
   notificationId: string;
   triggerId: string;
   jobId: string;
+  apiKeyId: string;
+  /** A's dashboard account. */
+  accountId: string;
 }
 /** B's own resources that a probe may need beside A's ids. */
 interface B {
@@ -295,6 +298,42 @@ const PROBES: Probe[] = [
     }),
     status: 200,
   },
+  // Sessions: B's key is no session; sign-in and set-password know nothing of workspaces.
+  {
+    route: 'POST /v1/session',
+    path: () => '/v1/session',
+    body: () => ({ email: 'owner-a@example.com', password: 'not the password' }),
+    status: 401,
+  },
+  { route: 'GET /v1/session', path: () => '/v1/session', status: 401 },
+  { route: 'DELETE /v1/session', path: () => '/v1/session', status: 401 },
+  {
+    route: 'POST /v1/session/password',
+    path: () => '/v1/session/password',
+    body: () => ({ token: 'set_made-up', password: 'a long new password' }),
+    status: 400,
+  },
+  { route: 'GET /v1/api-keys', path: () => '/v1/api-keys', status: 200 },
+  {
+    route: 'POST /v1/api-keys',
+    path: () => '/v1/api-keys',
+    body: () => ({ name: 'B key' }),
+    status: 201,
+  },
+  { route: 'DELETE /v1/api-keys/:id', path: (a) => `/v1/api-keys/${a.apiKeyId}` },
+  { route: 'GET /v1/team', path: () => '/v1/team', status: 200 },
+  {
+    route: 'POST /v1/team',
+    path: () => '/v1/team',
+    body: () => ({ email: 'b-person@example.com', role: 'viewer' }),
+    status: 201,
+  },
+  {
+    route: 'PATCH /v1/team/:userId',
+    path: (a) => `/v1/team/${a.accountId}`,
+    body: () => ({ role: 'viewer' }),
+  },
+  { route: 'DELETE /v1/team/:userId', path: (a) => `/v1/team/${a.accountId}` },
   // B's erase of its "X", whose events now carry A's anonymous id.
   { route: 'DELETE /v1/users/:externalId', path: (a) => `/v1/users/${a.externalId}`, status: 204 },
 ];
@@ -383,6 +422,11 @@ describe.each(DIALECTS)('tenancy on %s', (dialect) => {
     a.siteKey = beckon.siteKey;
     a.vapidPublicKey = beckon.vapidPublicKey;
     a.workspaceId = (await asA<{ id: string }>('/v1/organization')).id;
+    a.apiKeyId = (await asA<{ data: Array<{ id: string }> }>('/v1/api-keys')).data[0]!.id;
+    a.accountId = (await beckon.store.accounts.create(
+      { workspaceId: a.workspaceId, email: 'owner-a@example.com', role: 'owner' },
+      Date.now(),
+    ))!.account.id;
     a.externalId = `shared-${randomUUID().slice(0, 8)}`;
     a.anonymousId = `anon-${randomUUID()}`;
     a.trait = `trait-${randomUUID()}`;

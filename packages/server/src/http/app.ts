@@ -1,17 +1,20 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { requireApiKey } from './auth.ts';
+import { requireAuth } from './auth.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { apiDocument } from './document.ts';
 import { createMetrics } from './metrics.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { publicRoutes } from './routes/public.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { teamRoutes } from './routes/team.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { userRoutes } from './routes/users.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
@@ -33,7 +36,7 @@ export function createApp(appDeps: AppDeps) {
       await appDeps.onEvents?.(workspaceId, events);
     },
   };
-  const apiKey = requireApiKey(deps.store);
+  const auth = requireAuth(deps);
 
   // Built on first request, once every route below has declared itself.
   let document: ReturnType<typeof apiDocument> | undefined;
@@ -43,13 +46,15 @@ export function createApp(appDeps: AppDeps) {
   );
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
+  // Sign-in and set-password need no key; the others read the cookie themselves.
+  app.route('/v1', sessionRoutes(deps));
   // Segment-style ingestion also takes the key as HTTP Basic user name (a write key).
-  const writeKey = requireApiKey(deps.store, { allowBasic: true });
+  const writeKey = requireAuth(deps, { allowBasic: true });
   for (const call of ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch']) {
     app.use(`/v1/${call}`, writeKey);
   }
   app.route('/v1', ingestionRoutes(deps));
-  app.use('/v1/*', apiKey);
+  app.use('/v1/*', auth);
   app.route('/v1/sites', siteRoutes(deps));
   app.route('/v1/subscribers', subscriberRoutes(deps));
   app.route('/v1/campaigns', campaignRoutes(deps));
@@ -58,6 +63,8 @@ export function createApp(appDeps: AppDeps) {
   app.route('/v1/users', userRoutes(deps));
   app.route('/v1/triggers', triggerRoutes(deps));
   app.route('/v1', workspaceRoutes(deps));
+  app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/v1/team', teamRoutes(deps));
 
   app.notFound((c) =>
     problemResponse(

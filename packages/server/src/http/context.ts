@@ -1,4 +1,5 @@
 import type { Evergreen } from '../audiences/evergreen.ts';
+import type { Principal } from './auth.ts';
 import type { NewEvent } from '../storage/events.ts';
 import type { Store } from '../storage/store.ts';
 import type { Site } from '../storage/sites.ts';
@@ -22,11 +23,15 @@ export interface AppDeps {
   /** New events were stored (triggers and evergreen campaigns react to them). */
   onEvents?: (workspaceId: string, events: readonly NewEvent[]) => Promise<void>;
   evergreen?: Evergreen;
+  /** Where the dashboard's build lives (`packages/dashboard/dist`); unset → not served. */
+  dashboardDir?: string;
 }
 
 export type AppEnv = {
   Variables: {
     workspace: Workspace;
     site: Site;
+    /** Set by the auth middleware on private routes. */
+    principal: Principal;
   };
 };

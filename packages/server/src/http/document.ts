@@ -12,6 +12,12 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     scheme: 'bearer',
     description: 'An API key (`Authorization: Bearer bk_…`)',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'beckon_session',
+    description: 'The dashboard session (`POST /v1/session`); private routes accept it like a key',
+  });
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'Beckon', version: '1', description: 'Self-hosted web push: see API.md' },

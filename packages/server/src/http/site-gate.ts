@@ -48,7 +48,8 @@ function limit(c: Context, taken: { ok: true } | { ok: false; retryAfterSeconds:
   throw new ProblemError(429, 'Too Many Requests', 'Rate limit exceeded; retry later');
 }
 
-function clientIp(c: Context, trustProxy: number): string {
+/** The rate-limit key of the request's client (see client-ip.ts). */
+export function clientIp(c: Context, trustProxy: number): string {
   let peer: string | undefined;
   try {
     peer = getConnInfo(c).remote.address;

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
+import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
@@ -384,6 +385,7 @@ const migrations: Record<string, Migration> = {
   '0007_retention': retention,
   '0005_identity': identity,
   '0009_delivery': delivery0009,
+  '0015_accounts': accounts,
 };
 
 export const migrationProvider: MigrationProvider = {

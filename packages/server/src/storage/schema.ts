@@ -40,6 +40,42 @@ export interface Database {
   triggers: TriggerTable;
   trigger_runs: TriggerRunTable;
   push_log: PushLogTable;
+  accounts: AccountTable;
+  sessions: SessionTable;
+  account_tokens: AccountTokenTable;
+}
+
+export type Role = 'owner' | 'marketer' | 'viewer';
+
+/** A person who signs in to the dashboard (not an end user: see `users`). */
+export interface AccountTable {
+  id: string;
+  workspace_id: string;
+  /** Lowercased; unique across workspaces. */
+  email: string;
+  /** argon2id PHC string; null until the one-time link sets it. */
+  password_hash: string | null;
+  role: Role;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A signed-in browser; only the SHA-256 of the cookie's token is kept. */
+export interface SessionTable {
+  token_hash: string;
+  account_id: string;
+  workspace_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time set-password link, hashed like sessions. */
+export interface AccountTokenTable {
+  token_hash: string;
+  account_id: string;
+  workspace_id: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface TriggerTable {
@@ -141,6 +177,8 @@ export interface ApiKeyTable {
   workspace_id: string;
   key_hash: string;
   prefix: string;
+  /** Given when made from the dashboard (0015); null for keys from `init`. */
+  name: string | null;
   created_at: number;
 }
 

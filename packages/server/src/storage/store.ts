@@ -1,3 +1,4 @@
+import { createAccountStore } from './accounts.ts';
 import { createAudienceStore } from './audiences.ts';
 import { createCampaignStore } from './campaigns.ts';
 import { createCappingStore } from './capping.ts';
@@ -10,6 +11,7 @@ import { createJobStore } from './jobs.ts';
 import { createNotificationStore } from './notifications.ts';
 import { createReceiptStore } from './receipts.ts';
 import { createRetentionStore } from './retention.ts';
+import { createSessionStore } from './sessions.ts';
 import { createSiteStore } from './sites.ts';
 import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
@@ -46,6 +48,8 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}) {
     triggers: createTriggerStore(kysely, dialect),
     capping: createCappingStore(kysely, dialect),
     retention: createRetentionStore(kysely, dialect),
+    accounts: createAccountStore(kysely),
+    sessions: createSessionStore(kysely),
   };
 }
 

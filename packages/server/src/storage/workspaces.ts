@@ -10,6 +10,14 @@ export interface Workspace {
   createdAt: number;
 }
 
+export interface ApiKeyInfo {
+  id: string;
+  name: string | null;
+  /** The key's first characters, so a person can tell which key is which. */
+  prefix: string;
+  createdAt: number;
+}
+
 export function createWorkspaceStore(db: Kysely<Database>) {
   return {
     /** Creates a workspace and its first API key; the key is returned once, stored hashed. */
@@ -35,6 +43,53 @@ export function createWorkspaceStore(db: Kysely<Database>) {
       return { workspace, apiKey };
     },
 
+    /** A new named API key; the key is returned once, stored hashed. */
+    async createApiKey(
+      workspaceId: string,
+      name: string,
+      now: number,
+    ): Promise<{ key: ApiKeyInfo; apiKey: string }> {
+      const apiKey = newSecret('bk');
+      const row = {
+        id: newId('key'),
+        workspace_id: workspaceId,
+        key_hash: hashSecret(apiKey),
+        prefix: apiKey.slice(0, 7),
+        name,
+        created_at: now,
+      };
+      await db.insertInto('api_keys').values(row).execute();
+      return { key: { id: row.id, name, prefix: row.prefix, createdAt: now }, apiKey };
+    },
+
+    /** The workspace's keys (never their hashes), oldest first. */
+    async listApiKeys(workspaceId: string): Promise<ApiKeyInfo[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .select(['id', 'name', 'prefix', 'created_at'])
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(1000)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        createdAt: Number(r.created_at),
+      }));
+    },
+
+    /** Deletes the key: the next request with it is a 401 (keys are looked up per request). */
+    async revokeApiKey(workspaceId: string, id: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('api_keys')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async findByApiKey(apiKey: string): Promise<Workspace | undefined> {
       const row = await db
         .selectFrom('api_keys')
@@ -46,6 +101,26 @@ export function createWorkspaceStore(db: Kysely<Database>) {
     },
 
     /** The workspace's retention, defaults filled in. */
+    async get(id: string): Promise<Workspace | undefined> {
+      const row = await db
+        .selectFrom('workspaces')
+        .select(['id', 'name', 'created_at'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && { id: row.id, name: row.name, createdAt: Number(row.created_at) };
+    },
+
+    /** Up to `limit` workspace ids, oldest first (the CLI picks the only one when unnamed). */
+    async ids(limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom('workspaces')
+        .select('id')
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
     async retention(id: string): Promise<Retention> {
       const row = await db
         .selectFrom('workspaces')
