@@ -3,10 +3,12 @@
  * nothing to set up. The first start creates a workspace for the demo and keeps its keys
  * in demo/.beckon-demo.json (git-ignored) so later starts reuse it.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { hashPassword } from '../packages/server/src/accounts/passwords.ts';
 import { loadConfig } from '../packages/server/src/config.ts';
 import { userHash } from '../packages/server/src/domain/user-hash.ts';
 import { createBeckon, listen, log } from '../packages/server/src/main.ts';
@@ -45,6 +47,40 @@ async function demoWorkspace(): Promise<InitResult> {
 }
 
 const demo = await demoWorkspace();
+
+/**
+ * The demo's dashboard account, so a newcomer is signed in within a minute. Its password is
+ * made on first start and kept in the git-ignored state file beside the API key (the
+ * database holds only its hash), so every start can print it.
+ */
+const DEMO_EMAIL = 'demo@beckon.local';
+async function demoPassword(): Promise<string> {
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as InitResult & {
+    dashboardPassword?: string;
+  };
+  const account = await beckon.store.accounts.findForSignIn(DEMO_EMAIL);
+  if (account && state.dashboardPassword) return state.dashboardPassword;
+  const password = randomBytes(12).toString('base64url');
+  let token: string;
+  if (account) {
+    token = await beckon.store.accounts.issueToken(account.id, account.workspaceId, Date.now());
+  } else {
+    const org = (await (
+      await beckon.app.request('/v1/organization', {
+        headers: { authorization: `Bearer ${demo.apiKey}` },
+      })
+    ).json()) as { id: string };
+    const created = await beckon.store.accounts.create(
+      { workspaceId: org.id, email: DEMO_EMAIL, role: 'owner' },
+      Date.now(),
+    );
+    token = created!.token;
+  }
+  await beckon.store.accounts.setPassword(token, await hashPassword(password), Date.now());
+  writeFileSync(stateFile, JSON.stringify({ ...state, dashboardPassword: password }, null, 2));
+  return password;
+}
+const dashboardPassword = await demoPassword();
 const page = readFileSync(join(here, 'index.html'), 'utf8');
 
 // Identity verification: the shop's backend — here, this file — computes the user's hash
@@ -128,3 +164,4 @@ await listen(app as unknown as typeof beckon.app, config);
 beckon.startWorkers();
 log(`demo shop on http://localhost:${config.port}  (site key ${demo.siteKey})`);
 log(`API key for the demo workspace: ${demo.apiKey}`);
+log(`dashboard: http://localhost:${config.port}/dashboard  (${DEMO_EMAIL} / ${dashboardPassword})`);

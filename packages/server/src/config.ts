@@ -27,6 +27,8 @@ const envSchema = z.object({
   BECKON_ENCRYPTION_THREADS: z.coerce.number().int().min(0).optional(),
   /** base64, 32 bytes: seals secrets at rest (required on PostgreSQL; SQLite: a key file). */
   BECKON_SECRET_KEY: z.string().min(1).optional(),
+  /** Where people reach this server (links printed by `beckon users add`); default localhost. */
+  BECKON_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export interface Config {
@@ -46,6 +48,8 @@ export interface Config {
   pushConcurrency: number;
   encryptionThreads: number | undefined;
   secretKey: string | undefined;
+  /** The server's origin as people reach it (`BECKON_PUBLIC_URL`), else http://localhost:PORT. */
+  publicUrl: string;
 }
 
 /**
@@ -83,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pushConcurrency: e.BECKON_PUSH_CONCURRENCY,
     encryptionThreads: e.BECKON_ENCRYPTION_THREADS,
     secretKey: e.BECKON_SECRET_KEY,
+    publicUrl: e.BECKON_PUBLIC_URL
+      ? new URL(e.BECKON_PUBLIC_URL).origin
+      : `http://localhost:${e.BECKON_PORT}`,
   });
 }
 

@@ -7,6 +7,7 @@ import { secretBoxFor } from '../secrets/open-secrets.ts';
 import { sealStoredSecrets } from '../secrets/reseal.ts';
 import { createStore } from '../storage/store.ts';
 import { secretsCommand, SECRETS_USAGE } from './secrets.ts';
+import { readAllStdin, UsageError, usersCommand, USERS_USAGE } from './users.ts';
 import { vapidSubjectSchema } from '../http/schemas.ts';
 import { initWorkspace } from '../workspace-setup.ts';
 
@@ -18,6 +19,7 @@ const USAGE = `Usage: beckon <command>
   worker         run the delivery workers only (scale-out on PostgreSQL)
   keys           print a new VAPID key pair
 ${SECRETS_USAGE}
+${USERS_USAGE}
 
 Configuration comes from BECKON_* environment variables (see README).`;
 
@@ -32,6 +34,17 @@ async function main(argv: string[]): Promise<void> {
       return worker();
     case 'secrets':
       return secretsCommand(rest, loadConfig(), process.env);
+    case 'users':
+      try {
+        return await usersCommand(rest, loadConfig(), readAllStdin, (line) =>
+          process.stdout.write(`${line}\n`),
+        );
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
     case 'keys':
       process.stdout.write(`${JSON.stringify(webpush.generateVAPIDKeys())}\n`);
       return;
