@@ -146,7 +146,9 @@ export interface TeamMember {
 
 export interface ApiKey {
   id: string;
-  name: string;
+  name: string | null;
+  /** The key's first characters, to tell keys apart (never the key). */
+  prefix?: string;
   createdAt?: string;
   lastUsedAt?: string | null;
 }

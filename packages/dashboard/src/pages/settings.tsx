@@ -157,14 +157,16 @@ function ApiKeys() {
             <button
               class="danger"
               onClick={() =>
-                confirm(`Revoke the key “${k.name}”? Anything using it stops working at once.`) &&
+                confirm(
+                  `Revoke the key “${k.name ?? k.prefix}”? Anything using it stops working at once.`,
+                ) &&
                 void revoke.run(async () => {
                   await api.delete(`/v1/api-keys/${k.id}`);
                   list.reload();
                 })
               }
             >
-              Revoke {k.name}
+              Revoke {k.name ?? k.prefix}
             </button>
           </li>
         ))}
