@@ -4,7 +4,7 @@ import { MessageEditor } from '../components/message-editor.tsx';
 import { NotificationList } from '../components/notification-list.tsx';
 import { NotificationPreview } from '../components/notification-preview.tsx';
 import { SendPanel, TestSend } from '../components/send-panel.tsx';
-import { Loading, PageHeader, Problem } from '../components/ui.tsx';
+import { Field, Loading, PageHeader, Problem } from '../components/ui.tsx';
 import { api, type Page } from '../lib/api.ts';
 import { canWrite } from '../lib/session.ts';
 import type { Audience, Campaign, Message, Organization } from '../lib/types.ts';
@@ -16,13 +16,18 @@ export function CampaignPage({ id }: { id: string }) {
   const org = useLoad(() => api.get<Organization>('/v1/organization'), []);
   const campaign = loaded.data;
   const [messages, setMessages] = useState<Message[]>([]);
+  const [perHour, setPerHour] = useState('');
+  const [perDay, setPerDay] = useState('');
   const [current, setCurrent] = useState(0);
   const [sends, setSends] = useState(0);
   const save = useAction();
   const writable = canWrite.value;
 
   useEffect(() => {
-    if (campaign) setMessages(campaign.messages);
+    if (!campaign) return;
+    setMessages(campaign.messages);
+    setPerHour(String(campaign.capping?.perHour ?? ''));
+    setPerDay(String(campaign.capping?.perDay ?? ''));
   }, [campaign]);
 
   if (!campaign) return loaded.error ? <Problem error={loaded.error} /> : <Loading />;
@@ -39,8 +44,14 @@ export function CampaignPage({ id }: { id: string }) {
           onSubmit={(e) => {
             e.preventDefault();
             void save.run(async () => {
+              // Empty caps: the site's defaults apply (`capping: null`).
+              const capping = {
+                ...(perHour && { perHour: Number(perHour) }),
+                ...(perDay && { perDay: Number(perDay) }),
+              };
               const updated = await api.patch<Campaign>(`/v1/campaigns/${campaign.id}`, {
                 messages,
+                capping: Object.keys(capping).length > 0 ? capping : null,
               });
               setMessages(updated.messages);
               loaded.reload();
@@ -84,6 +95,29 @@ export function CampaignPage({ id }: { id: string }) {
               />
             </div>
           )}
+          <fieldset disabled={!writable}>
+            <legend>Frequency capping for this campaign</legend>
+            <div class="row">
+              <Field
+                label="At most per hour"
+                type="number"
+                min="1"
+                placeholder="site default"
+                value={perHour}
+                onInput={setPerHour}
+                error={save.error?.fieldError('capping.perHour')}
+              />
+              <Field
+                label="At most per day"
+                type="number"
+                min="1"
+                placeholder="site default"
+                value={perDay}
+                onInput={setPerDay}
+                error={save.error?.fieldError('capping.perDay')}
+              />
+            </div>
+          </fieldset>
           <Problem error={save.error} />
           {writable && (
             <button type="submit" class="primary" disabled={save.busy}>
