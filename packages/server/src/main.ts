@@ -24,6 +24,8 @@ export const ASSETS = {
   snippet: resolve(packagesDir, 'snippet/dist/beckon.js'),
   serviceWorker: resolve(packagesDir, 'service-worker/dist/beckon-sw.js'),
 };
+/** The dashboard's Vite build, served at /dashboard. */
+export const DASHBOARD_DIR = resolve(packagesDir, 'dashboard/dist');
 
 export const log = (message: string) => process.stderr.write(`[beckon] ${message}\n`);
 
@@ -120,6 +122,7 @@ export async function createBeckon(
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     assets: ASSETS,
+    dashboardDir: DASHBOARD_DIR,
     log,
   });
   let loops: Loop[] = [];

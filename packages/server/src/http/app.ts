@@ -7,6 +7,7 @@ import { ProblemError, problemResponse } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { audienceRoutes } from './routes/audiences.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -44,6 +45,7 @@ export function createApp(appDeps: AppDeps) {
     '/',
     metaRoutes(deps, metrics, () => (document ??= apiDocument(app))),
   );
+  app.route('/', dashboardRoutes(deps.dashboardDir));
   // Public routes answer their own CORS, so they come before the API-key guard.
   app.route('/v1/sites', publicRoutes(deps));
   // Sign-in and set-password need no key; the others read the cookie themselves.
