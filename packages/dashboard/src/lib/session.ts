@@ -28,9 +28,10 @@ export async function signIn(email: string, password: string): Promise<void> {
   session.value = await api.get<SessionInfo>('/v1/session');
 }
 
-export async function signOut(): Promise<void> {
+/** `everywhere`: every session of this person, on every device (`DELETE /v1/session?all=1`). */
+export async function signOut(everywhere = false): Promise<void> {
   try {
-    await api.delete('/v1/session');
+    await api.delete(everywhere ? '/v1/session?all=1' : '/v1/session');
   } finally {
     session.value = null;
   }

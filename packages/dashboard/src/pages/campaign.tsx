@@ -59,13 +59,12 @@ export function CampaignPage({ id }: { id: string }) {
           }}
         >
           <h2 id="messages-h">Messages</h2>
-          <div role="tablist" aria-label="Messages" class="tabs">
+          <div role="group" aria-label="Messages" class="tabs">
             {messages.map((m, i) => (
               <button
                 type="button"
-                role="tab"
                 key={i}
-                aria-selected={i === current}
+                aria-pressed={i === current}
                 onClick={() => setCurrent(i)}
               >
                 Message {i + 1}
@@ -85,7 +84,7 @@ export function CampaignPage({ id }: { id: string }) {
             )}
           </div>
           {message && (
-            <div role="tabpanel" aria-label={`Message ${current + 1}`}>
+            <div>
               <MessageEditor
                 message={message}
                 index={current}

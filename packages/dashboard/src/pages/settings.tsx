@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Empty, Field, PageHeader, Problem, Select } from '../components/ui.tsx';
 import { api } from '../lib/api.ts';
-import { isOwner, session } from '../lib/session.ts';
+import { isOwner, session, signOut } from '../lib/session.ts';
 import type { ApiKey, Role, TeamMember } from '../lib/types.ts';
 import { useAction, useLoad } from '../lib/use-load.ts';
 
@@ -18,7 +18,9 @@ const rows = <T,>(r: { data: T[] } | T[] | undefined): T[] =>
 export function Settings() {
   return (
     <>
-      <PageHeader title="Settings" />
+      <PageHeader title="Settings">
+        <button onClick={() => void signOut(true)}>Sign out everywhere</button>
+      </PageHeader>
       {isOwner.value ? (
         <>
           <Team />
