@@ -331,6 +331,63 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     expect(after.status).toBe('cancelled');
   });
 
+  it('pauses and resumes a trigger, whose steps read as sentences', async () => {
+    const campaigns = (await (await beckon.api('/v1/campaigns')).json()) as {
+      data: Array<{ id: string; name: string }>;
+    };
+    const campaign = campaigns.data.find((c) => c.name === 'Spring news')!;
+    const created = await beckon.api('/v1/triggers', {
+      body: {
+        name: 'Cart reminder',
+        on: { event: 'Cart Updated' },
+        steps: [
+          { wait: 'PT1H' },
+          { unless: { event: 'Order Completed' } },
+          { send: { campaignId: campaign.id } },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const page = await open(marketer);
+    await nav(page, 'Triggers').click();
+    const card = page.getByRole('article', { name: /Cart reminder/ });
+    expect(await card.getByRole('listitem').allInnerTexts()).toEqual([
+      'Wait 1 hour',
+      'Stop if “Order Completed” happens',
+      'Send campaign “Spring news”',
+    ]);
+    const active = async () =>
+      ((await (await beckon.api(`/v1/triggers/${id}`)).json()) as { active: boolean }).active;
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await card.getByRole('button', { name: 'Resume' }).waitFor();
+    expect(await active()).toBe(false);
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await card.getByRole('button', { name: 'Pause' }).waitFor();
+    expect(await active()).toBe(true);
+  });
+
+  it("finds a subscriber by external id and shows its user's traits and audiences", async () => {
+    await beckon.api('/v1/users/reader-2', { method: 'PUT', body: { traits: { plan: 'gold' } } });
+    const page = await open(marketer);
+    await nav(page, 'Subscribers').click();
+    await page.getByLabel('External id').fill('reader-2');
+    const rows = page.getByRole('row').filter({ hasText: 'reader-2' });
+    await textBecomes(
+      async () => String(await page.getByRole('row').count()),
+      '2',
+      'one result row',
+    );
+    await rows.getByRole('link').click();
+    await page
+      .getByRole('region', { name: /traits/ })
+      .getByText('gold')
+      .waitFor();
+    expect(
+      await page.getByRole('region', { name: 'Audiences' }).getByRole('link').allInnerTexts(),
+    ).toEqual(['Readers']);
+  });
+
   it("draws the site's real prompt and redraws it as the texts change", async () => {
     const page = await open(marketer);
     await nav(page, 'Sites').click();
