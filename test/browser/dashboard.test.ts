@@ -352,6 +352,7 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     const page = await open(marketer);
     await nav(page, 'Triggers').click();
     const card = page.getByRole('article', { name: /Cart reminder/ });
+    await card.getByRole('listitem').first().waitFor();
     expect(await card.getByRole('listitem').allInnerTexts()).toEqual([
       'Wait 1 hour',
       'Stop if “Order Completed” happens',
@@ -379,6 +380,7 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
       'one result row',
     );
     await rows.getByRole('link').click();
+    await page.getByRole('region', { name: 'Audiences' }).getByRole('link').first().waitFor();
     await page
       .getByRole('region', { name: /traits/ })
       .getByText('gold')
