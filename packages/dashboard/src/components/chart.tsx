@@ -25,6 +25,15 @@ export const color = (i: number) => COLORS[i % COLORS.length] as string;
  */
 export function Chart({ title, at, lines }: { title: string; at: string[]; lines: Line[] }) {
   const box = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<import('uplot')>();
+  const data = () =>
+    [
+      at.map((t) => Date.parse(t) / 1000),
+      ...lines.map((l) => l.values),
+    ] as import('uplot').AlignedData;
+  // A new plot only when the lines themselves change; fresh numbers (polling) go in with
+  // setData, so the chart does not flicker every few seconds.
+  const shape = `${lines.map((l) => l.label).join()}|${at.length > 0}|${at.length < 40}`;
 
   useEffect(() => {
     const el = box.current;
@@ -51,9 +60,10 @@ export function Chart({ title, at, lines }: { title: string; at: string[]; lines
           axes: [{}, { size: 50 }],
           legend: { live: false },
         },
-        [at.map((t) => Date.parse(t) / 1000), ...lines.map((l) => l.values)],
+        data(),
         el,
       );
+      plotRef.current = plot;
       // uPlot draws at a fixed width: follow the layout (phone widths, sidebar toggles).
       observer = new ResizeObserver(() => plot?.setSize({ width: width(), height: 220 }));
       observer.observe(el);
@@ -62,7 +72,12 @@ export function Chart({ title, at, lines }: { title: string; at: string[]; lines
       live = false;
       observer?.disconnect();
       plot?.destroy();
+      plotRef.current = undefined;
     };
+  }, [shape]);
+
+  useEffect(() => {
+    plotRef.current?.setData(data());
   }, [at, lines]);
 
   const summary = lines
