@@ -41,6 +41,7 @@ const RULES: Record<string, Needs> = {
   'GET /v1/campaigns/:id': 'viewer',
   'PATCH /v1/campaigns/:id': 'marketer',
   'GET /v1/campaigns/:id/stats': 'viewer',
+  'GET /v1/stats/subscribers': 'viewer',
   'POST /v1/notifications': 'marketer',
   'GET /v1/notifications': 'viewer',
   'GET /v1/notifications/:id': 'viewer',

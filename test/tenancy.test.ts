@@ -334,6 +334,20 @@ const PROBES: Probe[] = [
     body: () => ({ role: 'viewer' }),
   },
   { route: 'DELETE /v1/team/:userId', path: (a) => `/v1/team/${a.accountId}` },
+  {
+    route: 'GET /v1/stats/subscribers',
+    path: (a) => `/v1/stats/subscribers?siteId=${a.siteId}`,
+  },
+  // B's own subscribers (none), whatever A's category is called.
+  {
+    route: 'GET /v1/stats/subscribers',
+    path: () => '/v1/stats/subscribers?category=news',
+    status: 200,
+  },
+  {
+    route: 'GET /v1/campaigns/:id/stats',
+    path: (a) => `/v1/campaigns/${a.campaignId}/stats?interval=hour`,
+  },
   // B's erase of its "X", whose events now carry A's anonymous id.
   { route: 'DELETE /v1/users/:externalId', path: (a) => `/v1/users/${a.externalId}`, status: 204 },
 ];

@@ -14,6 +14,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { publicRoutes } from './routes/public.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { teamRoutes } from './routes/team.ts';
 import { triggerRoutes } from './routes/triggers.ts';
@@ -67,6 +68,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/v1', workspaceRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/team', teamRoutes(deps));
+  app.route('/v1/stats', statsRoutes(deps));
 
   app.notFound((c) =>
     problemResponse(

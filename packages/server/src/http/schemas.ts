@@ -253,7 +253,11 @@ export const subscribeSchema = z.object({
   language: z.string().max(35).optional(),
 });
 
-export const unsubscribeSchema = z.object({ endpoint: z.string().min(1).max(2048) });
+export const unsubscribeSchema = z.object({
+  endpoint: z.string().min(1).max(2048),
+  /** Why (counted per site and day): the visitor unsubscribed, or the snippet found the permission revoked. */
+  reason: z.enum(['unsubscribed', 'revoked']).optional(),
+});
 
 export const pixelEventSchema = z.object({
   type: z.enum(['page', 'track', 'identify']),

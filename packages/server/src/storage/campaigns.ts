@@ -3,6 +3,7 @@ import type { PushPayload } from '../wire.ts';
 import type { Capping } from './sites.ts';
 import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
+import { addHourly } from './campaign-series.ts';
 import type { CampaignTable, Database } from './schema.ts';
 
 /** A campaign's message: what a push shows (the wire payload's fields) plus its id. */
@@ -45,8 +46,11 @@ export function emptyCounts(): StatCounts {
 
 /** An increment of one message's counters, as workers add them up per batch. */
 export interface StatIncrement {
+  workspaceId: string;
   campaignId: string;
   messageId: string;
+  /** When it happened (the hourly roll-up's bucket): a delivery's recording, a receipt's `at`. */
+  at: number;
   counts: Partial<StatCounts>;
 }
 
@@ -168,12 +172,17 @@ export function createCampaignStore(db: Kysely<Database>) {
       );
     },
 
-    /** Adds increments atomically (INSERT … ON CONFLICT DO UPDATE works on both dialects). */
+    /**
+     * Adds increments atomically (INSERT … ON CONFLICT DO UPDATE works on both dialects), to
+     * the totals and to the hourly roll-up behind stats over time.
+     */
     async incrementStats(
       increments: readonly StatIncrement[],
       trx: Kysely<Database> = db,
     ): Promise<void> {
-      for (const inc of mergeIncrements(increments)) {
+      const merged = mergeIncrements(increments);
+      await addHourly(trx, merged);
+      for (const inc of merged) {
         const counts = { ...emptyCounts(), ...inc.counts };
         await trx
           .insertInto('campaign_stats')
@@ -199,7 +208,7 @@ export function createCampaignStore(db: Kysely<Database>) {
 function mergeIncrements(increments: readonly StatIncrement[]): StatIncrement[] {
   const merged = new Map<string, StatIncrement>();
   for (const inc of increments) {
-    const key = `${inc.campaignId}\u0000${inc.messageId}`;
+    const key = `${inc.campaignId}\u0000${inc.messageId}\u0000${inc.at - (inc.at % 3_600_000)}`;
     const into = merged.get(key) ?? { ...inc, counts: {} };
     for (const [name, value] of Object.entries(inc.counts) as [StatName, number][]) {
       into.counts[name] = (into.counts[name] ?? 0) + value;

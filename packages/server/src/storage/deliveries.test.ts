@@ -188,6 +188,7 @@ describe('planning the record of a batch', () => {
     const row = (id: string, campaign: string): DeliveryRow =>
       ({
         id,
+        workspace_id: 'ws',
         subscriber_id: `s_${id}`,
         campaign_id: campaign,
         message_id: 'm1',
@@ -205,13 +206,17 @@ describe('planning the record of a batch', () => {
     expect(plan.updates.map((u) => u.ids)).toEqual([['a', 'b'], ['c'], ['d']]);
     expect(plan.increments).toEqual([
       {
+        workspaceId: 'ws',
         campaignId: 'c1',
         messageId: 'm1',
+        at: 1,
         counts: { sent: 2, delivered: 0, failed: 0, capped: 0 },
       },
       {
+        workspaceId: 'ws',
         campaignId: 'c2',
         messageId: 'm1',
+        at: 1,
         counts: { sent: 2, delivered: 1, failed: 0, capped: 0 },
       },
     ]);

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
+import { countEndings } from './subscriber-stats.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
 
 export type DeliveryRow = Selectable<DeliveryTable>;
@@ -151,6 +152,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
             .execute();
         }
         if (goneSubscribers.length > 0) {
+          await countEndings(trx, goneSubscribers, 'gone', now);
           await trx
             .deleteFrom('subscriber_categories')
             .where('subscriber_id', 'in', goneSubscribers)
@@ -300,8 +302,10 @@ export function planRecord(
     let stat = stats.get(statKey);
     if (!stat) {
       stat = {
+        workspaceId: delivery.workspace_id,
         campaignId: delivery.campaign_id,
         messageId: delivery.message_id,
+        at: now,
         counts: { sent: 0, delivered: 0, failed: 0, capped: 0 },
       };
       stats.set(statKey, stat);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { ERASED, scrubJsonColumn } from './scrub-json.ts';
+import { countEndings } from './subscriber-stats.ts';
 
 /**
  * GDPR erasure of one user in one workspace (API.md "Limits and retention": no row anywhere
@@ -13,12 +14,13 @@ import { ERASED, scrubJsonColumn } from './scrub-json.ts';
  * statement names the workspace, so another workspace's user of the same name is untouched.
  * Returns false when there was nothing to erase.
  *
- * @example if (!(await eraseUser(db, workspace.id, 'user-42'))) throw notFound('User');
+ * @example if (!(await eraseUser(db, workspace.id, 'user-42', Date.now()))) throw notFound('User');
  */
 export async function eraseUser(
   db: Kysely<Database>,
   workspaceId: string,
   externalId: string,
+  now: number,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const subscribers = await trx
@@ -120,6 +122,7 @@ export async function eraseUser(
         .execute();
       // Subscriber ids are global and were just read from this workspace.
       await trx.deleteFrom('push_log').where('subscriber_id', 'in', ids).execute();
+      await countEndings(trx, ids, 'erased', now);
       await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
       await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
     }

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration as render } from './migrations/0010_render.ts';
 import { migration as cancel } from './migrations/0011_cancel.ts';
 import { migration as accounts } from './migrations/0015_accounts.ts';
+import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as tenancy } from './migrations/0006_tenancy.ts';
 import { migration as retention } from './migrations/0007_retention.ts';
 import { migration as identity } from './migrations/0005_identity.ts';
@@ -386,6 +387,7 @@ const migrations: Record<string, Migration> = {
   '0005_identity': identity,
   '0009_delivery': delivery0009,
   '0015_accounts': accounts,
+  '0016_rollups': rollups,
 };
 
 export const migrationProvider: MigrationProvider = {

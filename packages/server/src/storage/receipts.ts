@@ -46,8 +46,10 @@ export function createReceiptStore(db: Kysely<Database>) {
           await addStats(
             [
               {
+                workspaceId: delivery.workspace_id,
                 campaignId: delivery.campaign_id,
                 messageId: delivery.message_id,
+                at: receipt.at,
                 counts: { [receipt.kind]: 1 },
               },
             ],

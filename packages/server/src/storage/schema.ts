@@ -43,6 +43,36 @@ export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
   account_tokens: AccountTokenTable;
+  campaign_stats_hourly: CampaignStatsHourlyTable;
+  subscriber_stats_daily: SubscriberStatsDailyTable;
+}
+
+/** A campaign message's counters in one UTC hour (`hour`: epoch ms of its start). */
+export interface CampaignStatsHourlyTable {
+  workspace_id: string;
+  campaign_id: string;
+  message_id: string;
+  hour: number;
+  sent: Generated<number>;
+  delivered: Generated<number>;
+  failed: Generated<number>;
+  capped: Generated<number>;
+  shown: Generated<number>;
+  clicked: Generated<number>;
+  closed: Generated<number>;
+}
+
+/** New and ended subscribers of a site (and, `category_id` not '', of one category) in one UTC day. */
+export interface SubscriberStatsDailyTable {
+  workspace_id: string;
+  site_id: string;
+  category_id: string;
+  day: number;
+  subscribed: Generated<number>;
+  gone: Generated<number>;
+  unsubscribed: Generated<number>;
+  revoked: Generated<number>;
+  erased: Generated<number>;
 }
 
 export type Role = 'owner' | 'marketer' | 'viewer';

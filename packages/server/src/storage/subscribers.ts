@@ -3,6 +3,7 @@ import type { PushSubscriptionWire } from '../wire.ts';
 import { newId } from './ids.ts';
 import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
+import { countEndings, countSubscribed, type EndingReason } from './subscriber-stats.ts';
 
 export interface Subscriber {
   id: string;
@@ -142,11 +143,27 @@ export function createSubscriberStore(db: Kysely<Database>) {
               .execute();
           }
         }
+        if (!existing) {
+          await countSubscribed(
+            trx,
+            {
+              workspaceId: input.workspaceId,
+              siteId: input.siteId,
+              categories: input.categories ?? [],
+            },
+            now,
+          );
+        }
         return { id, created: !existing };
       });
     },
 
-    async deleteByEndpoint(siteId: string, endpoint: string): Promise<boolean> {
+    async deleteByEndpoint(
+      siteId: string,
+      endpoint: string,
+      reason: EndingReason,
+      now: number,
+    ): Promise<boolean> {
       const row = await db
         .selectFrom('subscribers')
         .select('id')
@@ -154,13 +171,15 @@ export function createSubscriberStore(db: Kysely<Database>) {
         .where('endpoint', '=', endpoint)
         .executeTakeFirst();
       if (!row) return false;
-      await this.deleteIds([row.id]);
+      await this.deleteIds([row.id], reason, now);
       return true;
     },
 
-    async deleteIds(ids: readonly string[]): Promise<void> {
+    /** Deletes subscribers, counting their ending with its reason (subscriber-stats.ts). */
+    async deleteIds(ids: readonly string[], reason: EndingReason, now: number): Promise<void> {
       if (ids.length === 0) return;
       await db.transaction().execute(async (trx) => {
+        await countEndings(trx, ids, reason, now);
         await trx.deleteFrom('subscriber_categories').where('subscriber_id', 'in', ids).execute();
         await trx.deleteFrom('subscribers').where('id', 'in', ids).execute();
       });

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   emptyCounts,
   type CampaignMessage,
   type EvergreenAudience,
 } from '../../storage/campaigns.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { campaignJson } from '../presenters.ts';
+import { campaignSeries } from '../../storage/campaign-series.ts';
+import { campaignJson, iso } from '../presenters.ts';
 import { notFound, ProblemError } from '../problem.ts';
 import {
   campaignCreateSchema,
@@ -15,7 +16,15 @@ import {
   messageSchema,
   pageQuerySchema,
 } from '../schemas.ts';
+import { intervalSchema, rangeQuery, seriesRange } from '../stats-range.ts';
 import { readJson, readQuery } from '../validate.ts';
+
+/** `?interval=hour|day&from=&to=&messageId=` adds `series` (API.md "Dashboard and accounts"). */
+const statsQuerySchema = z.object({
+  interval: intervalSchema.optional(),
+  ...rangeQuery,
+  messageId: z.string().min(1).max(256).optional(),
+});
 
 /** A message without an id gets one (API.md), so stats can be kept per message. */
 function withIds(messages: z.output<typeof messageSchema>[]): CampaignMessage[] {
@@ -101,8 +110,12 @@ export function campaignRoutes(deps: AppDeps) {
   });
 
   app.get('/:id/stats', async (c) => {
+    const query = readQuery(c, statsQuerySchema);
     const campaign = await store.campaigns.get(c.get('workspace').id, c.req.param('id'));
     if (!campaign) throw notFound('Campaign');
+    if (query.messageId && !campaign.messages.some((m) => m.id === query.messageId)) {
+      throw notFound('Message');
+    }
     const stats = await store.campaigns.stats(campaign.id);
     const total = emptyCounts();
     const messages = campaign.messages.map((m) => {
@@ -111,7 +124,25 @@ export function campaignRoutes(deps: AppDeps) {
         total[name as keyof typeof total] += value;
       return { messageId: m.id, ...counts };
     });
-    return c.json({ campaignId: campaign.id, ...total, messages });
+    if (!query.interval) return c.json({ campaignId: campaign.id, ...total, messages });
+    // Over time: from the hourly roll-up, never the deliveries (campaign-series.ts).
+    const range = seriesRange(query.interval, query, clock());
+    const series = await campaignSeries(store.db.kysely, {
+      campaignId: campaign.id,
+      messageId: query.messageId,
+      interval: query.interval,
+      ...range,
+    });
+    return c.json({
+      campaignId: campaign.id,
+      ...total,
+      messages,
+      interval: query.interval,
+      ...(query.messageId && { messageId: query.messageId }),
+      from: iso(range.from),
+      to: iso(range.to),
+      series: series.map((p) => ({ ...p, at: iso(p.at) })),
+    });
   });
 
   return app;

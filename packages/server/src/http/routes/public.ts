@@ -90,8 +90,13 @@ export function publicRoutes(deps: AppDeps) {
   });
 
   app.delete('/:siteKey/subscriptions', gate, async (c) => {
-    const { endpoint } = await readJson(c, unsubscribeSchema);
-    const deleted = await store.subscribers.deleteByEndpoint(c.get('site').id, endpoint);
+    const { endpoint, reason } = await readJson(c, unsubscribeSchema);
+    const deleted = await store.subscribers.deleteByEndpoint(
+      c.get('site').id,
+      endpoint,
+      reason ?? 'unsubscribed',
+      clock(),
+    );
     if (!deleted) throw notFound('Subscription');
     return c.body(null, 204);
   });

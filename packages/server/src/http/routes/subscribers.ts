@@ -41,7 +41,8 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
   app.delete('/:id', async (c) => {
     const subscriber = await store.subscribers.get(c.get('workspace').id, c.req.param('id'));
     if (!subscriber) throw notFound('Subscriber');
-    await store.subscribers.deleteIds([subscriber.id]);
+    // Removed by the site owner through the API: its data is deleted, like an erase.
+    await store.subscribers.deleteIds([subscriber.id], 'erased', clock());
     return c.body(null, 204);
   });
 

@@ -82,6 +82,7 @@ export function userRoutes({ store, clock, log }: AppDeps) {
       store.db.kysely,
       c.get('workspace').id,
       c.req.param('externalId'),
+      clock(),
     );
     if (!erased) throw notFound('User');
     return c.body(null, 204);
