@@ -312,10 +312,17 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     }
   });
 
-  it('schedules a send and cancels it before it goes out', async () => {
+  it('sends a test to one user, then schedules a send and cancels it before it goes out', async () => {
     const page = await open(marketer);
     await nav(page, 'Campaigns').click();
     await page.getByRole('link', { name: 'Spring news' }).click();
+    const before = push.messages.length;
+    await page.getByLabel('Recipient').fill('reader-1');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText(/^Test sent/).waitFor();
+    const [test] = (await push.waitForMessages(before + 1)).slice(before);
+    expect(test!.payload).toContain('Fresh stories');
+
     await page.getByRole('radio', { name: /At a set time/ }).check();
     const tomorrow = new Date(Date.now() + 86_400_000);
     const pad = (n: number) => String(n).padStart(2, '0');
