@@ -94,6 +94,31 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
         .poll(() => page.getByRole('heading', { level: 1 }).first().textContent())
         .toBe(name);
     }
+    // API keys and the team are the owner's: a marketer is told so, and shown neither.
+    await page.getByText('managed by the workspace').waitFor();
+    expect(await page.getByRole('region', { name: 'API keys' }).count()).toBe(0);
+  });
+
+  it('fits a phone: the navigation folds behind a Menu button and no page scrolls sideways', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await signIn(page, beckon, marketer);
+    const menu = page.getByRole('button', { name: 'Menu' });
+    expect(await nav(page, 'Audiences').isVisible()).toBe(false);
+    await menu.click();
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    await nav(page, 'Campaigns').click();
+    // Following a link closes the menu again.
+    await expect.poll(() => nav(page, 'Audiences').isVisible()).toBe(false);
+    for (const path of ['/', '/audiences/new', '/campaigns', '/subscribers', '/settings']) {
+      await page.goto(`${beckon.url}/dashboard${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
   });
 
   it('sets a password from the one-time link and is signed in', async () => {

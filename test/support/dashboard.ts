@@ -40,7 +40,7 @@ export async function signIn(page: Page, beckon: TestBeckon, person: Person): Pr
   await page.getByLabel('Email').fill(person.email);
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
