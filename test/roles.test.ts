@@ -42,6 +42,7 @@ const RULES: Record<string, Needs> = {
   'PATCH /v1/campaigns/:id': 'marketer',
   'GET /v1/campaigns/:id/stats': 'viewer',
   'GET /v1/stats/subscribers': 'viewer',
+  'GET /v1/stats/pushes': 'viewer',
   'POST /v1/notifications': 'marketer',
   'GET /v1/notifications': 'viewer',
   'GET /v1/notifications/:id': 'viewer',

@@ -173,6 +173,38 @@ describe.each(DIALECTS)('stats over time on %s', (dialect) => {
     ]);
   });
 
+  it("sums the workspace's pushes over time and ranks its campaigns by click-through rate", async () => {
+    const other = (
+      await api<{ id: string }>('/v1/campaigns', {
+        name: 'Quiet',
+        messages: [{ id: 'q', title: 'Q', body: 'q' }],
+      })
+    ).id;
+    const workspaceId = (await api<{ id: string }>('/v1/organization')).id;
+    await beckon.store.campaigns.incrementStats([
+      {
+        workspaceId,
+        campaignId: other,
+        messageId: 'q',
+        at: Date.now(),
+        counts: { sent: 10, delivered: 10, clicked: 1 },
+      },
+    ]);
+    const overview = await api<{
+      sent: number;
+      series: Point[];
+      topCampaigns: Array<{ campaignId: string; name: string; ctr: number }>;
+    }>('/v1/stats/pushes');
+    expect(overview.series).toHaveLength(30);
+    expect(overview.series.at(-1)).toMatchObject({ at: today(), sent: 13, delivered: 12 });
+    expect(overview.sent).toBe(13);
+    // Launch: 1 click of 2 delivered (today's range; the March counters are outside it).
+    expect(overview.topCampaigns.map((t) => [t.name, t.ctr])).toEqual([
+      ['Launch', 0.5],
+      ['Quiet', 0.1],
+    ]);
+  });
+
   it('refuses a bad interval, a reversed or too long range, a zoned time and an unknown message', async () => {
     for (const query of [
       'interval=week',

@@ -348,6 +348,8 @@ const PROBES: Probe[] = [
     route: 'GET /v1/campaigns/:id/stats',
     path: (a) => `/v1/campaigns/${a.campaignId}/stats?interval=hour`,
   },
+  // B's own pushes only: A's campaigns never appear among B's top campaigns.
+  { route: 'GET /v1/stats/pushes', path: () => '/v1/stats/pushes?interval=hour', status: 200 },
   // B's erase of its "X", whose events now carry A's anonymous id.
   { route: 'DELETE /v1/users/:externalId', path: (a) => `/v1/users/${a.externalId}`, status: 204 },
 ];

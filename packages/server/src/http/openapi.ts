@@ -142,7 +142,8 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/campaigns/{id}/stats',
-    summary: 'Campaign stats, total and per message',
+    summary:
+      'Campaign stats, total and per message; `?interval=hour|day&from=&to=&messageId=` adds `series` (hourly roll-ups)',
     auth: 'apiKey',
     success: 200,
   },

@@ -84,3 +84,47 @@ function emptyPoints(interval: Interval, from: number, to: number): SeriesPoint[
   }
   return points;
 }
+
+export interface CampaignTotals extends StatCounts {
+  campaignId: string;
+}
+
+/**
+ * The workspace's pushes per hour or day in [from, to), and each campaign's totals over the
+ * same range: the Overview's chart and its top campaigns, from the roll-up's
+ * `(workspace_id, hour)` index.
+ */
+export async function workspaceSeries(
+  db: Kysely<Database>,
+  query: { workspaceId: string; interval: Interval; from: number; to: number },
+): Promise<{ series: SeriesPoint[]; campaigns: CampaignTotals[] }> {
+  const range = db
+    .selectFrom('campaign_stats_hourly')
+    .where('workspace_id', '=', query.workspaceId)
+    .where('hour', '>=', bucketOf(query.from, 'hour'))
+    .where('hour', '<', query.to);
+  const sums = STAT_NAMES.map((n) => sql<number | string>`sum(${sql.ref(n)})`.as(n));
+  const [byHour, byCampaign] = await Promise.all([
+    range
+      .select(['hour', ...sums])
+      .groupBy('hour')
+      .execute(),
+    range
+      .select(['campaign_id', ...sums])
+      .groupBy('campaign_id')
+      .execute(),
+  ]);
+  const series = emptyPoints(query.interval, query.from, query.to);
+  const step = intervalMs(query.interval);
+  const first = series[0]?.at ?? 0;
+  for (const row of byHour) {
+    const point = series[Math.floor((bucketOf(Number(row.hour), query.interval) - first) / step)];
+    if (!point) continue;
+    for (const name of STAT_NAMES) point[name] += Number(row[name]);
+  }
+  const campaigns = byCampaign.map((row) => ({
+    campaignId: row.campaign_id,
+    ...(Object.fromEntries(STAT_NAMES.map((n) => [n, Number(row[n])])) as StatCounts),
+  }));
+  return { series, campaigns };
+}

@@ -158,6 +158,18 @@ export function createCampaignStore(db: Kysely<Database>) {
       return this.get(workspaceId, id);
     },
 
+    /** Names of these campaigns of the workspace, by id (others are left out). */
+    async names(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('campaigns')
+        .select(['id', 'name'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.name]));
+    },
+
     async stats(campaignId: string): Promise<Map<string, StatCounts>> {
       const rows = await db
         .selectFrom('campaign_stats')
