@@ -3,9 +3,15 @@ import { Link } from 'wouter-preact';
 import { Chart, color } from '../components/chart.tsx';
 import { Empty, fmt, Loading, PageHeader, pct, Problem, Select } from '../components/ui.tsx';
 import { api, query } from '../lib/api.ts';
-import { campaignResults, ctr, lastDays, sumSeries } from '../lib/stats.ts';
-import type { Organization } from '../lib/types.ts';
+import { lastDays } from '../lib/stats.ts';
+import type { Counts, Organization, Point } from '../lib/types.ts';
 import { useLoad } from '../lib/use-load.ts';
+
+/** `GET /v1/stats/pushes`: every campaign's pushes over time, and the best by CTR. */
+interface PushStats extends Counts {
+  series: Point[];
+  topCampaigns: Array<Counts & { campaignId: string; name: string; ctr: number }>;
+}
 
 interface SubscriberSeries {
   total: number;
@@ -25,20 +31,17 @@ export function Overview() {
       ),
     [siteId, category],
   );
-  const campaigns = useLoad(() => campaignResults(range), []);
+  const pushStats = useLoad(
+    () => api.get<PushStats>(`/v1/stats/pushes${query({ interval: 'day', ...range })}`),
+    [],
+  );
 
   const sites = org.data?.sites ?? [];
   const categories = sites
     .filter((s) => !siteId || s.id === siteId)
     .flatMap((s) => s.categories.map((c) => [c.id, c.label] as [string, string]));
-  const pushes = useMemo(
-    () => sumSeries((campaigns.data ?? []).map((r) => r.stats.series)),
-    [campaigns.data],
-  );
-  const top = [...(campaigns.data ?? [])]
-    .filter((r) => r.stats.delivered > 0)
-    .sort((a, b) => ctr(b.stats) - ctr(a.stats))
-    .slice(0, 5);
+  const pushes = pushStats.data?.series ?? [];
+  const top = (pushStats.data?.topCampaigns ?? []).slice(0, 5);
 
   return (
     <>
@@ -89,8 +92,8 @@ export function Overview() {
       </section>
       <section aria-labelledby="push-h" class="card">
         <h2 id="push-h">Pushes, last 30 days</h2>
-        <Problem error={campaigns.error} />
-        {campaigns.loading && !campaigns.data ? (
+        <Problem error={pushStats.error} />
+        {pushStats.loading && !pushStats.data ? (
           <Loading />
         ) : (
           <Chart
@@ -106,7 +109,7 @@ export function Overview() {
       </section>
       <section aria-labelledby="top-h" class="card">
         <h2 id="top-h">Top campaigns by CTR</h2>
-        {campaigns.data && top.length === 0 && (
+        {pushStats.data && top.length === 0 && (
           <Empty>
             No campaign has delivered a push yet. <Link href="/campaigns">Create a campaign</Link>.
           </Empty>
@@ -122,14 +125,14 @@ export function Overview() {
               </tr>
             </thead>
             <tbody>
-              {top.map(({ campaign, stats }) => (
-                <tr key={campaign.id}>
+              {top.map((c) => (
+                <tr key={c.campaignId}>
                   <td>
-                    <Link href={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+                    <Link href={`/campaigns/${c.campaignId}`}>{c.name}</Link>
                   </td>
-                  <td>{fmt(stats.delivered)}</td>
-                  <td>{fmt(stats.clicked)}</td>
-                  <td>{pct(stats.clicked, stats.delivered)}</td>
+                  <td>{fmt(c.delivered)}</td>
+                  <td>{fmt(c.clicked)}</td>
+                  <td>{pct(c.clicked, c.delivered)}</td>
                 </tr>
               ))}
             </tbody>
