@@ -168,6 +168,10 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     await nav(page, 'Audiences').click();
     await page.getByRole('link', { name: 'New audience' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Big spenders');
+    // The live preview's 400 names the empty field; the message shows beside it.
+    await expect
+      .poll(() => page.getByLabel('Event name').getAttribute('aria-invalid'))
+      .toBe('true');
     await page.getByLabel('Event name').fill('Order Completed');
     const users = () => page.getByTestId('size-users').innerText();
     await textBecomes(users, '3', 'the size of "did Order Completed"');
@@ -245,6 +249,11 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
       .toBe('Spring news');
 
     await page.getByLabel('Body').fill('Three new stories picked for you');
+    // A refused field: the API's error shows beside it, and nothing is saved.
+    await page.getByLabel('Link URL').fill('javascript:alert(1)');
+    await page.getByRole('button', { name: 'Save messages' }).click();
+    await expect.poll(() => page.getByLabel('Link URL').getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('alert').waitFor();
     await page.getByLabel('Link URL').fill('https://shop.example/news');
     const preview = page.getByTestId('notification-preview');
     await textBecomes(
