@@ -473,6 +473,14 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     expect(await page.getByRole('button', { name: 'Send test' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Save messages' }).count()).toBe(0);
 
+    // Reading is allowed: a rule audience shows its rule and stored size, with no 403 anywhere.
+    await nav(page, 'Audiences').click();
+    await page.getByRole('link', { name: 'Big spenders' }).click();
+    await page.getByRole('region', { name: 'Size' }).getByText('2').first().waitFor();
+    expect(await page.getByLabel('Event name').isDisabled()).toBe(true);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Save audience' }).count()).toBe(0);
+
     const campaigns = (await (await beckon.api('/v1/campaigns')).json()) as {
       data: Array<{ id: string }>;
     };

@@ -115,7 +115,7 @@ export function AudienceEdit({ id }: { id: string | null }) {
         )}
         {(audience?.type ?? type) === 'rule' && (
           <>
-            <LiveSize tree={tree} onErrors={setRuleErrors} />
+            {writable && <LiveSize tree={tree} onErrors={setRuleErrors} />}
             <RuleBuilder
               errors={save.error?.errors.length ? save.error.errors : ruleErrors}
               node={tree}
