@@ -390,7 +390,7 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     expect(after.status).toBe('cancelled');
   });
 
-  it('pauses and resumes a trigger, whose steps read as sentences', async () => {
+  it('pauses and resumes a trigger whose steps read as sentences, and builds a new one step by step', async () => {
     const campaigns = (await (await beckon.api('/v1/campaigns')).json()) as {
       data: Array<{ id: string; name: string }>;
     };
@@ -425,6 +425,38 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     await card.getByRole('button', { name: 'Resume' }).click();
     await card.getByRole('button', { name: 'Pause' }).waitFor();
     expect(await active()).toBe(true);
+
+    // A new chain, built step by step.
+    await page.getByRole('button', { name: 'New trigger' }).click();
+    const form = page.getByRole('form', { name: 'New trigger' });
+    await form.getByLabel('Trigger name').fill('Welcome');
+    await form.getByLabel('When this event happens').fill('Signed Up');
+    await form.getByLabel('Step 1 waits for').fill('PT10M');
+    await form.getByRole('button', { name: 'Add a step' }).click();
+    await form.getByLabel('Step 2 does').selectOption('send');
+    await form.getByLabel('Step 2 campaign').selectOption({ label: 'Spring news' });
+    await form.getByRole('button', { name: 'Add a step' }).click();
+    await form.getByLabel('Step 3 does').selectOption('addTo');
+    await form.getByLabel('Step 3 audience').selectOption({ label: 'Readers' });
+    await form.getByRole('button', { name: 'Save trigger' }).click();
+    const welcome = page.getByRole('article', { name: /Welcome/ });
+    await welcome.getByRole('listitem').first().waitFor();
+    expect(await welcome.getByRole('listitem').allInnerTexts()).toEqual([
+      'Wait 10 minutes',
+      'Send campaign “Spring news”',
+      'Add to audience “Readers”',
+    ]);
+    const all = (await (await beckon.api('/v1/triggers')).json()) as {
+      data: Array<{ name: string; on: unknown; steps: unknown[] }>;
+    };
+    expect(all.data.find((t) => t.name === 'Welcome')).toMatchObject({
+      on: { event: 'Signed Up' },
+      steps: [
+        { wait: 'PT10M' },
+        { send: { campaignId: campaign.id } },
+        { addTo: expect.any(String) },
+      ],
+    });
   });
 
   it("finds a subscriber by external id and shows its user's traits and audiences", async () => {

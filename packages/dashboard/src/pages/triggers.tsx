@@ -1,15 +1,24 @@
 import { useState } from 'preact/hooks';
-import { Empty, Loading, PageHeader, Problem, TextArea } from '../components/ui.tsx';
+import { TriggerEditor } from '../components/trigger-editor.tsx';
+import { Empty, Loading, PageHeader, Problem } from '../components/ui.tsx';
 import { api, type Page } from '../lib/api.ts';
 import { describeStep, where } from '../lib/describe.ts';
 import { canWrite } from '../lib/session.ts';
-import type { Audience, Campaign, Step, Trigger } from '../lib/types.ts';
+import type { Audience, Campaign, Trigger } from '../lib/types.ts';
 import { useAction, useLoad } from '../lib/use-load.ts';
 
 const STATS = ['fired', 'waiting', 'cancelled', 'sent', 'capped', 'completed'] as const;
 
+interface Loaded {
+  triggers: Trigger[];
+  campaigns: Campaign[];
+  audiences: Audience[];
+  names: Map<string, string>;
+}
+
 export function Triggers() {
-  const list = useLoad(async () => {
+  const [creating, setCreating] = useState(false);
+  const list = useLoad<Loaded>(async () => {
     const [triggers, campaigns, audiences] = await Promise.all([
       api.get<Page<Trigger>>('/v1/triggers?limit=100'),
       api.get<Page<Campaign>>('/v1/campaigns?limit=500'),
@@ -19,22 +28,45 @@ export function Triggers() {
       ...campaigns.data.map((c) => [c.id, c.name] as [string, string]),
       ...audiences.data.map((a) => [a.id, a.name] as [string, string]),
     ]);
-    return { triggers: triggers.data, names };
+    return {
+      triggers: triggers.data,
+      campaigns: campaigns.data,
+      audiences: audiences.data,
+      names,
+    };
   }, []);
+  const data = list.data;
 
   return (
     <>
-      <PageHeader title="Triggers" />
+      <PageHeader title="Triggers">
+        {canWrite.value && !creating && (
+          <button class="primary" onClick={() => setCreating(true)}>
+            New trigger
+          </button>
+        )}
+      </PageHeader>
       <Problem error={list.error} />
-      {list.loading && !list.data && <Loading />}
-      {list.data?.triggers.length === 0 && (
+      {list.loading && !data && <Loading />}
+      {creating && data && (
+        <TriggerEditor
+          campaigns={data.campaigns}
+          audiences={data.audiences}
+          onCancel={() => setCreating(false)}
+          onSaved={() => {
+            setCreating(false);
+            list.reload();
+          }}
+        />
+      )}
+      {data?.triggers.length === 0 && !creating && (
         <Empty>
           No triggers yet. A trigger reacts to an event: wait, stop if another event happens, send a
           message, move the person between audiences.
         </Empty>
       )}
-      {list.data?.triggers.map((t) => (
-        <TriggerCard key={t.id} trigger={t} names={list.data!.names} onChange={list.reload} />
+      {data?.triggers.map((t) => (
+        <TriggerCard key={t.id} trigger={t} data={data} onChange={list.reload} />
       ))}
     </>
   );
@@ -42,17 +74,29 @@ export function Triggers() {
 
 function TriggerCard({
   trigger,
-  names,
+  data,
   onChange,
 }: {
   trigger: Trigger;
-  names: Map<string, string>;
+  data: Loaded;
   onChange: () => void;
 }) {
   const toggle = useAction();
-  const save = useAction();
   const [editing, setEditing] = useState(false);
-  const [steps, setSteps] = useState('');
+  if (editing) {
+    return (
+      <TriggerEditor
+        trigger={trigger}
+        campaigns={data.campaigns}
+        audiences={data.audiences}
+        onCancel={() => setEditing(false)}
+        onSaved={() => {
+          setEditing(false);
+          onChange();
+        }}
+      />
+    );
+  }
   return (
     <article class="card" aria-labelledby={`t-${trigger.id}`}>
       <header class="page-header">
@@ -75,15 +119,7 @@ function TriggerCard({
             >
               {trigger.active ? 'Pause' : 'Resume'}
             </button>
-            <button
-              onClick={() => {
-                setSteps(JSON.stringify(trigger.steps, null, 2));
-                setEditing(!editing);
-              }}
-              aria-expanded={editing}
-            >
-              Edit steps
-            </button>
+            <button onClick={() => setEditing(true)}>Edit</button>
           </div>
         )}
       </header>
@@ -93,7 +129,7 @@ function TriggerCard({
       </p>
       <ol class="steps">
         {trigger.steps.map((s, i) => (
-          <li key={i}>{describeStep(s, names)}</li>
+          <li key={i}>{describeStep(s, data.names)}</li>
         ))}
       </ol>
       <dl class="counts">
@@ -104,35 +140,6 @@ function TriggerCard({
           </div>
         ))}
       </dl>
-      {editing && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save.run(async () => {
-              let parsed: Step[];
-              try {
-                parsed = JSON.parse(steps) as Step[];
-              } catch {
-                throw new Error('The steps are not valid JSON');
-              }
-              await api.patch(`/v1/triggers/${trigger.id}`, { steps: parsed });
-              setEditing(false);
-              onChange();
-            });
-          }}
-        >
-          <TextArea
-            label="Steps (JSON: wait, unless, send, addTo, removeFrom)"
-            value={steps}
-            rows={10}
-            onInput={setSteps}
-          />
-          <Problem error={save.error} />
-          <button type="submit" class="primary" disabled={save.busy}>
-            Save steps
-          </button>
-        </form>
-      )}
     </article>
   );
 }
