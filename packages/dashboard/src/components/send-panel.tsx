@@ -57,7 +57,7 @@ export function SendPanel({
     };
     const body = {
       campaignId: campaign.id,
-      messageId,
+      ...(messageId && { messageId }),
       target: Object.keys(target).length > 0 ? target : { all: true },
       ...(when === 'later' && { sendAt: localToUtc(sendAt) }),
       ...(ttlHours.trim() && { ttl: Math.round(Number(ttlHours) * 3600) }),
@@ -191,7 +191,7 @@ export function TestSend({ campaign, messageId }: { campaign: Campaign; messageI
         void send.run(async () => {
           const r = await api.post<Accepted>('/v1/notifications', {
             campaignId: campaign.id,
-            messageId,
+            ...(messageId && { messageId }),
             target: { [kind]: [to.trim()] },
           });
           setDone(`Test sent (${r.notificationId}).`);
