@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrune } from '../packages/server/src/retention/prune.ts';
+import { SESSION_TTL_MS } from '../packages/server/src/storage/sessions.ts';
 import { startBeckon, type TestBeckon } from './support/beckon.ts';
 import { sessionCookieOf, signedIn, signInAs } from './support/accounts.ts';
 import { DIALECTS } from './support/databases.ts';
@@ -224,5 +226,21 @@ describe.each(DIALECTS)('accounts and sessions on %s', (dialect) => {
     });
     expect(demote.status).toBe(409);
     expect((await beckon.api(`/v1/team/${last.id}`, { method: 'DELETE' })).status).toBe(409);
+  });
+
+  // Last: it moves the server's clock.
+  it('ends a session after 14 days, and the retention job deletes it', async () => {
+    const me = await signInAs(beckon, 'viewer');
+    expect((await me.call('/v1/session')).status).toBe(200);
+    beckon.advanceClock(SESSION_TTL_MS + 1_000);
+    expect((await me.call('/v1/session')).status).toBe(401);
+    expect((await me.call('/v1/sites')).status).toBe(401);
+    const prune = createPrune({
+      store: beckon.store,
+      clock: () => Date.now() + SESSION_TTL_MS + 1_000,
+    });
+    while (await prune.runOnce());
+    const left = await beckon.store.db.kysely.selectFrom('sessions').select('token_hash').execute();
+    expect(left).toEqual([]);
   });
 });

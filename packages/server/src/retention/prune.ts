@@ -22,7 +22,7 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 /**
  * The retention job: deletes what each workspace's retention says is too old (events,
  * finished deliveries and their receipts, finished jobs, ended trigger runs), push_log rows
- * past the caps' windows and expired idempotency keys — in batches, yielding between them,
+ * past the caps' windows, expired idempotency keys, sessions and set-password links — in batches, yielding between them,
  * at most `maxBatchesPerTick` per tick. Safe to run in several workers at once.
  *
  * @example const prune = createPrune({ store, clock }); while (await prune.runOnce());
@@ -59,6 +59,8 @@ export function createPrune(deps: {
       const globals = [
         (limit: number) => retention.pushLog(now - PUSH_LOG_KEEP_MS, limit),
         (limit: number) => retention.idempotencyKeys(now - IDEMPOTENCY_KEEP_MS, limit),
+        (limit: number) => deps.store.sessions.pruneExpired(now, limit),
+        (limit: number) => deps.store.accounts.pruneExpiredTokens(now, limit),
       ];
       for (; pass.global < globals.length; pass.global++) {
         if (!(await drain(globals[pass.global]!))) return true;

@@ -175,6 +175,20 @@ export function createAccountStore(db: Kysely<Database>) {
       return this.get(workspaceId, id);
     },
 
+    /** Deletes expired set-password tokens, a batch at a time (for the prune job). */
+    async pruneExpiredTokens(now: number, limit: number): Promise<number> {
+      const expired = db
+        .selectFrom('account_tokens')
+        .select('token_hash')
+        .where('expires_at', '<=', now)
+        .limit(limit);
+      const result = await db
+        .deleteFrom('account_tokens')
+        .where('token_hash', 'in', expired)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     /** Deletes the account with its sessions and tokens: it is signed out everywhere at once. */
     async remove(workspaceId: string, id: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {

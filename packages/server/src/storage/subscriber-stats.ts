@@ -169,22 +169,24 @@ async function currentTotal(
   siteId: string | undefined,
   category: string | undefined,
 ): Promise<number> {
+  if (category === undefined) {
+    const row = await db
+      .selectFrom('subscribers')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .$if(siteId !== undefined, (q) => q.where('site_id', '=', siteId!))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  // From the category's side (its index), then each subscriber by primary key: walking the
+  // workspace's subscribers with an EXISTS per row took 0.5 s over 100,000 on SQLite.
   const row = await db
-    .selectFrom('subscribers')
+    .selectFrom('subscriber_categories')
+    .innerJoin('subscribers', 'subscribers.id', 'subscriber_categories.subscriber_id')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('subscriber_categories.category_id', '=', category)
     .where('subscribers.workspace_id', '=', workspaceId)
     .$if(siteId !== undefined, (q) => q.where('subscribers.site_id', '=', siteId!))
-    .$if(category !== undefined, (q) =>
-      q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('subscriber_categories')
-            .select('subscriber_id')
-            .whereRef('subscriber_categories.subscriber_id', '=', 'subscribers.id')
-            .where('subscriber_categories.category_id', '=', category!),
-        ),
-      ),
-    )
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
