@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
@@ -19,4 +19,27 @@ describe('browser bundle sizes', () => {
       expect(source.toString()).not.toMatch(/^(import|export)\s/m);
     },
   );
+});
+
+/**
+ * The dashboard (issue 12): what the sign-in page and every page without a chart load (the
+ * app's entry), and everything including uPlot, which loads with the first chart.
+ */
+describe('dashboard bundle size', () => {
+  const assets = new URL('../packages/dashboard/dist/assets/', import.meta.url);
+  const gzipped = (name: string) =>
+    gzipSync(readFileSync(new URL(name, assets)), { level: 9 }).length;
+  const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
+
+  it('loads at most 30 KB gzipped of script before the first chart', () => {
+    const entry = scripts.filter((f) => f.startsWith('main-') || f.startsWith('modulepreload'));
+    expect(entry.length).toBeGreaterThan(0);
+    expect(entry.reduce((sum, f) => sum + gzipped(f), 0)).toBeLessThanOrEqual(30 * 1024);
+  });
+
+  it('loads at most 55 KB gzipped of script in all, uPlot included', () => {
+    expect(scripts.some((f) => f.startsWith('uPlot'))).toBe(true);
+    const all = scripts.filter((f) => !f.startsWith('preview-'));
+    expect(all.reduce((sum, f) => sum + gzipped(f), 0)).toBeLessThanOrEqual(55 * 1024);
+  });
 });

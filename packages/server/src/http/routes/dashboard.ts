@@ -24,6 +24,18 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The Sites page draws the snippet's real prompt in a same-origin frame of its own
+ * (`prompt-preview.html`): the prompt carries its CSS in a `<style>` inside its shadow root,
+ * and the dashboard frames the page. Only that page gets inline styles and framing by itself;
+ * it has no form and no action, and takes messages from its own origin only.
+ */
+const PREVIEW_PAGE = 'prompt-preview.html';
+export const PREVIEW_CSP = DASHBOARD_CSP.replace(
+  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+).replace("frame-ancestors 'none'", "frame-ancestors 'self'");
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -105,13 +117,14 @@ async function isFile(path: string): Promise<boolean> {
 
 async function send(c: Context, file: string, cacheControl: string): Promise<Response> {
   const body = await readFile(file);
+  const preview = file.endsWith(sep + PREVIEW_PAGE);
   return c.body(body, 200, {
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
     'Cache-Control': cacheControl,
-    'Content-Security-Policy': DASHBOARD_CSP,
+    'Content-Security-Policy': preview ? PREVIEW_CSP : DASHBOARD_CSP,
     'X-Content-Type-Options': 'nosniff',
     // The set-password page's URL holds a one-time token: never send it on as a Referer.
     'Referrer-Policy': 'no-referrer',
-    'X-Frame-Options': 'DENY',
+    'X-Frame-Options': preview ? 'SAMEORIGIN' : 'DENY',
   });
 }
