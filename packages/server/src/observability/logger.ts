@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type LogFields = Record<string, unknown>;
@@ -34,7 +35,8 @@ const REDACT = [
 ];
 
 /**
- * A JSON logger on stderr (one object per line, `time` in ISO-8601), at `level`. Writes are
+ * A JSON logger on stderr (one object per line, `time` in ISO-8601), at `level`; in a
+ * terminal (stderr is a TTY) the same lines pretty-printed for a person. Writes are
  * synchronous so the last lines before a crash are not lost in a buffer.
  *
  * @example const logger = createLogger({ level: 'info' }); logger.info({ jobId }, 'done');
@@ -51,7 +53,10 @@ export function createLogger(opts: {
       redact: { paths: REDACT, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? pino.destination({ fd: 2, sync: true }),
+    opts.destination ??
+      (process.stderr.isTTY
+        ? pretty({ destination: 2, sync: true, colorize: true })
+        : pino.destination({ fd: 2, sync: true })),
   );
 }
 
