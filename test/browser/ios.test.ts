@@ -20,8 +20,8 @@ const GUIDANCE =
 /** Touch points and a Home Screen launch, as an iPhone or iPad reports them. */
 const asIos =
   ({ standalone = false } = {}) =>
-  (page: Page) =>
-    page.addInitScript(
+  async (page: Page) => {
+    await page.addInitScript(
       ([standalone]) => {
         Object.defineProperty(Navigator.prototype, 'maxTouchPoints', { get: () => 5 });
         if (standalone)
@@ -29,6 +29,7 @@ const asIos =
       },
       [standalone],
     );
+  };
 
 /**
  * iPhone and iPad in Chromium: an iOS UA on a fresh context plus init scripts for the touch
@@ -137,13 +138,14 @@ describe('iPhone and iPad in Chromium', () => {
   it('subscribes through window.pushManager (Declarative Web Push) without a worker', async () => {
     const shop = await rig.createSite();
     const { page, subscriber } = await rig.open(shop, {
-      beforeLoad: (page) =>
-        page.addInitScript(() => {
+      beforeLoad: async (page) => {
+        await page.addInitScript(() => {
           // The test push stub's PushManager, on the window as Safari 18.4+ web apps have it.
           const own = Object.create(PushManager.prototype) as PushManager & { stubScope: string };
           own.stubScope = 'window';
           Object.defineProperty(window, 'pushManager', { value: own });
-        }),
+        });
+      },
     });
     const subscriberId = await subscribeThroughPrompt(page);
 
