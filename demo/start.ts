@@ -100,16 +100,16 @@ app.get('/', (c) =>
       .replaceAll('__USER_HASH__', demoUserHash),
   ),
 );
-app.get('/demo/:file{.+\\.(css|js|svg|png)}', (c) => {
+const TYPES: Record<string, string> = {
+  css: 'text/css',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  webmanifest: 'application/manifest+json',
+};
+app.get('/demo/:file{.+\\.(css|js|svg|png|webmanifest)}', (c) => {
   const file = join(here, 'public', c.req.param('file').replace(/\.\./g, ''));
   if (!existsSync(file)) return c.notFound();
-  const type = file.endsWith('.css')
-    ? 'text/css'
-    : file.endsWith('.svg')
-      ? 'image/svg+xml'
-      : file.endsWith('.png')
-        ? 'image/png'
-        : 'text/javascript';
+  const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] || 'text/javascript';
   return c.body(readFileSync(file), 200, { 'Content-Type': type });
 });
 // "Send me a test push": the demo's stand-in for the shop's own backend, which would hold

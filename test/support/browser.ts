@@ -49,7 +49,7 @@ export async function newPushContext(
   browser: Browser,
   origin: string,
   stub: PushStub,
-  options: { locale?: string } = {},
+  options: { locale?: string; userAgent?: string } = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext(options);
   await context.grantPermissions(['notifications'], { origin });
@@ -216,6 +216,8 @@ export interface BrowserRig {
       hangSubscribe?: boolean;
       /** The browser's language (`navigator.language[s]`), e.g. `de-DE`. */
       locale?: string;
+      /** Another browser's user agent (an iPhone's, say). */
+      userAgent?: string;
       beforeLoad?: (page: Page) => Promise<void>;
     },
   ): Promise<OpenShop>;
@@ -262,10 +264,10 @@ export async function startBrowserRig(): Promise<BrowserRig> {
       if (res.status !== 201) throw new Error(`creating a site: ${res.status} ${await res.text()}`);
       return (await res.json()) as ShopSite;
     },
-    async open(shop, { hangSubscribe, beforeLoad, locale, ...pageOptions } = {}) {
+    async open(shop, { hangSubscribe, beforeLoad, locale, userAgent, ...pageOptions } = {}) {
       const subscriber = push.createSubscriber();
       const stub: PushStub = hangSubscribe ? 'hang' : { subscription: subscriber };
-      const context = await newPushContext(browser, site.origin, stub, { locale });
+      const context = await newPushContext(browser, site.origin, stub, { locale, userAgent });
       contexts.add(context);
       const page = await context.newPage();
       await beforeLoad?.(page);

@@ -1560,11 +1560,13 @@ export interface paths {
                   dismiss?: string;
                   save?: string;
                   unsubscribe?: string;
+                  iosGuidance?: string;
                   categories?: {
                     [key: string]: string;
                   };
                 };
               };
+              iosGuidance?: boolean;
             };
             /** @default {} */
             capping?: {
@@ -1732,11 +1734,13 @@ export interface paths {
                   dismiss?: string;
                   save?: string;
                   unsubscribe?: string;
+                  iosGuidance?: string;
                   categories?: {
                     [key: string]: string;
                   };
                 };
               };
+              iosGuidance?: boolean;
             };
             capping?: {
               perHour?: number;
@@ -4336,11 +4340,13 @@ export interface components {
           dismiss?: string;
           save?: string;
           unsubscribe?: string;
+          iosGuidance?: string;
           categories?: {
             [key: string]: string;
           };
         };
       };
+      iosGuidance?: boolean;
     };
     Session: {
       user: {

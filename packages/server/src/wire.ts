@@ -35,6 +35,11 @@ export interface PromptSettings {
   unsubscribeText?: string;
   /** Texts per language (`de`, `pt-BR`), the best match of the browser's languages wins. */
   translations?: { [lang: string]: PromptTranslation };
+  /**
+   * In an iPhone/iPad browser tab (push works only once the site is added to the Home Screen),
+   * show "Add to Home Screen" guidance once instead of the prompt. Absent means true.
+   */
+  iosGuidance?: boolean;
 }
 
 export interface PromptTranslation {
@@ -44,6 +49,8 @@ export interface PromptTranslation {
   dismiss?: string;
   save?: string;
   unsubscribe?: string;
+  /** The "Add to Home Screen" guidance shown in an iOS tab. */
+  iosGuidance?: string;
   /** Category labels by category id. */
   categories?: { [id: string]: string };
 }

@@ -3,11 +3,12 @@ import { createApi } from './api.ts';
 import { createEmitter } from './emitter.ts';
 import { installGlobal } from './global-queue.ts';
 import { createIdentity } from './identity.ts';
+import { currentIosMode } from './ios.ts';
 import { takeLandingClick } from './landing-click.ts';
 import { watchNavigations } from './navigations.ts';
 import { localize } from './localize.ts';
 import { planPrompt, scrolledPercent } from './prompt-timing.ts';
-import { openPrompt } from './prompt-view.ts';
+import { openGuidance, openPrompt } from './prompt-view.ts';
 import { currentSubscription, pushSupported, subscribePush } from './push.ts';
 import type { ScriptConfig } from './script-config.ts';
 import { createStore } from './storage.ts';
@@ -22,6 +23,7 @@ const DISMISSED_AT = 'dismissed';
 const DISMISSALS = 'dn';
 const PAGEVIEWS = 'pv';
 const ENDPOINT = 'ep';
+const IOS_GUIDED = 'ios';
 
 /**
  * Wires the snippet to the page: the global, the pixel, the prompt and the subscription.
@@ -32,11 +34,13 @@ export function boot(cfg: ScriptConfig): void {
   const events = createEmitter();
   const api = createApi(cfg.api, cfg.site);
   const supported = pushSupported();
+  // An iPhone/iPad browser tab: push needs the site on the Home Screen first.
+  const iosTab = currentIosMode() == 'tab';
   const report = (e: unknown) => events.emit('error', e instanceof Error ? e : Error(String(e)));
 
   const identity = createIdentity();
   let anonymousId: string | undefined;
-  let config: Promise<SiteConfig> | undefined;
+  let config: Promise<SiteConfig & { iosGuidance: string }> | undefined;
   let promptOpen = false;
   let autoArmed = false;
 
@@ -47,7 +51,7 @@ export function boot(cfg: ScriptConfig): void {
     }
     return anonymousId;
   };
-  // The prompt's texts in the visitor's language, where the site has a translation.
+  // The prompt's texts (and the iOS guidance) in the visitor's language, where translated.
   const getConfig = () =>
     (config ||= api.config().then(
       (c) => ({ ...c, ...localize(c.prompt, c.categories || [], navigator.languages || []) }),
@@ -137,7 +141,21 @@ export function boot(cfg: ScriptConfig): void {
     if (subscription) await save(subscription, categories);
   };
 
+  /**
+   * In an iOS tab, "Add to Home Screen" guidance instead of a prompt that cannot work: on its
+   * own once per browser (unless the site turned it off), on `beckon('prompt')` every time.
+   */
+  const showGuidance = async (auto?: boolean) => {
+    const c = await getConfig();
+    const off = c.prompt.iosGuidance === false;
+    if (off && !auto) throw Error('Web push on iOS needs the site added to the Home Screen');
+    if (promptOpen || (auto && (off || store.get(IOS_GUIDED)))) return;
+    store.set(IOS_GUIDED, '1');
+    openGuidance(c.prompt, c.iosGuidance);
+  };
+
   const showPrompt = async (auto?: boolean) => {
+    if (iosTab) return showGuidance(auto);
     if (!supported) throw Error('Web push is not supported in this browser');
     const c = await getConfig();
     const editing = subscribed();
@@ -173,14 +191,15 @@ export function boot(cfg: ScriptConfig): void {
 
   /** Schedules the prompt per its trigger, once per page load. */
   const armPrompt = async () => {
-    if (!supported || autoArmed) return;
+    if ((!supported && !iosTab) || autoArmed || (iosTab && store.get(IOS_GUIDED))) return;
     const c = await getConfig();
     const plan = planPrompt(c.prompt, {
       now: Date.now(),
       dismissedAt: Number(store.get(DISMISSED_AT)) || undefined,
       dismissals: Number(store.get(DISMISSALS)) || 0,
-      subscribed: subscribed(),
-      permission: Notification.permission,
+      // A tab on iOS has no Notification to ask.
+      subscribed: !iosTab && subscribed(),
+      permission: iosTab ? 'default' : Notification.permission,
       pageviews: Number(store.get(PAGEVIEWS)) || 0,
     });
     if (!plan || autoArmed) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptSettings } from '../../server/src/wire.ts';
-import { localize, pickTranslation } from './localize.ts';
+import { IOS_GUIDANCE, localize, pickTranslation } from './localize.ts';
 
 const prompt = {
   title: 'Get notified',
@@ -42,5 +42,17 @@ describe('localize', () => {
       dismissText: 'Not now',
     });
     expect(categories.map((c) => c.label)).toEqual(['Angebote', 'News']);
+  });
+
+  it('translates the iOS guidance, else keeps the default one', () => {
+    const withGuidance = {
+      ...prompt,
+      translations: { de: { iosGuidance: 'Zum Home-Bildschirm hinzufügen' } },
+    };
+    expect(localize(withGuidance, [], ['de-DE']).iosGuidance).toBe(
+      'Zum Home-Bildschirm hinzufügen',
+    );
+    expect(localize(withGuidance, [], ['fr']).iosGuidance).toBe(IOS_GUIDANCE);
+    expect(localize(prompt, [], ['de']).iosGuidance).toBe(IOS_GUIDANCE);
   });
 });

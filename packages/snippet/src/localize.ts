@@ -23,15 +23,23 @@ export function pickTranslation(
   return undefined;
 }
 
-/** The prompt's texts and the category labels in the visitor's language, where the site has them. */
+/** The default "Add to Home Screen" guidance for iOS tabs (translatable as `iosGuidance`). */
+export const IOS_GUIDANCE =
+  'To get notifications, add this site to your Home Screen: tap Share, then Add to Home Screen.';
+
+/**
+ * The prompt's texts, the category labels and the iOS guidance in the visitor's language,
+ * where the site has them.
+ */
 export function localize(
   prompt: PromptSettings,
   categories: Category[],
   languages: readonly string[],
-): { prompt: PromptSettings; categories: Category[] } {
+): { prompt: PromptSettings; categories: Category[]; iosGuidance: string } {
   const t = pickTranslation(prompt.translations, languages);
-  if (!t) return { prompt, categories };
+  if (!t) return { prompt, categories, iosGuidance: IOS_GUIDANCE };
   return {
+    iosGuidance: t.iosGuidance || IOS_GUIDANCE,
     prompt: {
       ...prompt,
       title: t.title || prompt.title,

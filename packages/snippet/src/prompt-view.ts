@@ -63,17 +63,7 @@ export function openPrompt(
   choice: PromptChoice,
 ): void {
   const doc = document;
-  const before = doc.activeElement as HTMLElement | null;
-  const host = doc.createElement('div');
-  const root = host.attachShadow({ mode: 'open' });
-  style(root);
-  const dialog = el('div', '', {
-    role: 'dialog',
-    'aria-modal': 'false',
-    'aria-labelledby': 't',
-    'aria-describedby': 's',
-    tabindex: '-1',
-  });
+  const { dialog, close, show } = panel(p, { 'aria-labelledby': 't' });
   const list = el('div');
   const no = el('button', p.dismissText || 'Not now');
   const yes = el('button', p.allowText || 'Allow', { id: 'y' });
@@ -88,14 +78,6 @@ export function openPrompt(
   }
   buttons.append(no, yes);
   dialog.append(el('h2', p.title, { id: 't' }), el('p', p.body, { id: 's' }), list, buttons);
-  root.append(dialog);
-  const colors = p.colors || ({} as Partial<PromptSettings['colors']>);
-
-  // CSSOM property writes, unlike a `style` attribute, are allowed under a strict CSP.
-  dialog.className = `d ${p.position}`;
-  dialog.style.background = colors.background || '#fff';
-  dialog.style.color = colors.text || '#111';
-  dialog.style.setProperty('--a', colors.accent || '#2563eb');
 
   const boxes = categories.map((c) => {
     const label = doc.createElement('label');
@@ -108,10 +90,6 @@ export function openPrompt(
     return box;
   });
 
-  const close = () => {
-    host.remove();
-    before?.focus?.();
-  };
   const dismiss = () => {
     close();
     choice.dismiss();
@@ -124,7 +102,64 @@ export function openPrompt(
   dialog.onkeydown = (e) => {
     if (e.key == 'Escape') dismiss();
   };
+  show();
+}
 
-  doc.body.append(host);
-  dialog.focus();
+/**
+ * The shared frame of the prompt and the iOS guidance: an open shadow root (so a site's own
+ * end-to-end tests can reach it) holding a non-modal dialog in the site's colours; `show`
+ * moves focus into it, `close` puts focus back where it was.
+ */
+function panel(p: PromptSettings, label: { [name: string]: string }) {
+  const doc = document;
+  const before = doc.activeElement as HTMLElement | null;
+  const host = doc.createElement('div');
+  const root = host.attachShadow({ mode: 'open' });
+  style(root);
+  const dialog = el('div', '', {
+    role: 'dialog',
+    'aria-modal': 'false',
+    'aria-describedby': 's',
+    tabindex: '-1',
+    ...label,
+  });
+  root.append(dialog);
+  const colors = p.colors || ({} as Partial<PromptSettings['colors']>);
+
+  // CSSOM property writes, unlike a `style` attribute, are allowed under a strict CSP.
+  dialog.className = `d ${p.position}`;
+  dialog.style.background = colors.background || '#fff';
+  dialog.style.color = colors.text || '#111';
+  dialog.style.setProperty('--a', colors.accent || '#2563eb');
+  return {
+    dialog,
+    close() {
+      host.remove();
+      before?.focus?.();
+    },
+    show() {
+      doc.body.append(host);
+      dialog.focus();
+    },
+  };
+}
+
+/**
+ * In an iPhone/iPad browser tab push cannot work until the site is on the Home Screen: this
+ * says how, with one button (or Escape) to close it.
+ *
+ * @example openGuidance(config.prompt, config.iosGuidance)
+ */
+export function openGuidance(p: PromptSettings, text: string): void {
+  // Named by the prompt's title, described by the guidance itself.
+  const { dialog, close, show } = panel(p, { 'aria-label': p.title });
+  const ok = el('button', 'OK', { id: 'y' });
+  const buttons = el('div', '', { class: 'b' });
+  buttons.append(ok);
+  dialog.append(el('p', text, { id: 's' }), buttons);
+  ok.onclick = close;
+  dialog.onkeydown = (e) => {
+    if (e.key == 'Escape') close();
+  };
+  show();
 }

@@ -2,12 +2,20 @@ import { base64UrlBytes, withTimeout } from './util.ts';
 
 const TIMEOUT = 1e4;
 
+/**
+ * Declarative Web Push (Safari 18.4+ Home Screen web apps, macOS Safari 18.5): a push manager
+ * on the window itself. Its pushes show without any worker, so none is registered.
+ */
+const windowPush = () => (window as { pushManager?: PushManager }).pushManager;
+
 /** Whether this browser can do web push at all. */
 export const pushSupported = () =>
-  'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+  'Notification' in window &&
+  (!!windowPush() || ('serviceWorker' in navigator && 'PushManager' in window));
 
 /**
- * Registers the worker, asks for notification permission and subscribes.
+ * Registers the worker, asks for notification permission and subscribes; through
+ * `window.pushManager` where the browser has one, without a worker.
  * Call it straight from the "Allow" click.
  *
  * @example const sub = await subscribePush('/beckon-sw.js?site=KEY&api=...', config.vapidPublicKey)
@@ -16,6 +24,10 @@ export async function subscribePush(
   swUrl: string,
   vapidPublicKey: string,
 ): Promise<PushSubscription> {
+  const options = { userVisibleOnly: true, applicationServerKey: base64UrlBytes(vapidPublicKey) };
+  const own = windowPush();
+  // Declarative: `subscribe` asks for permission itself, inside this click's user activation.
+  if (own) return withTimeout(own.subscribe(options), TIMEOUT, 'Push subscription timed out');
   // Asked at once, while the click's user activation lasts: Safari refuses requestPermission
   // outside a gesture and Chrome shows its quiet UI for late requests. The worker registers
   // meanwhile; nothing is subscribed before the answer is "granted".
@@ -24,10 +36,7 @@ export async function subscribePush(
   const answer = await permission;
   if (answer != 'granted') throw Error(`Notification permission ${answer}`);
   return withTimeout(
-    registration.pushManager.subscribe({
-      userVisibleOnly: true,
-      applicationServerKey: base64UrlBytes(vapidPublicKey),
-    }),
+    registration.pushManager.subscribe(options),
     TIMEOUT,
     'Push subscription timed out',
   );
@@ -77,9 +86,11 @@ const activated = async (swUrl: string) => {
 };
 
 /**
- * This page's current subscription, if Beckon's worker is registered and subscribed. Looked up
- * by the worker's URL, not the page's: the page may belong to another worker's scope.
+ * This page's current subscription: the window's own (Declarative Web Push), else that of
+ * Beckon's worker if it is registered and subscribed. Looked up by the worker's URL, not the
+ * page's: the page may belong to another worker's scope.
  */
 export const currentSubscription = async (swUrl: string) =>
-  (await (await navigator.serviceWorker.getRegistration(swUrl))?.pushManager.getSubscription()) ||
-  undefined;
+  (await (
+    windowPush() || (await navigator.serviceWorker.getRegistration(swUrl))?.pushManager
+  )?.getSubscription()) || undefined;

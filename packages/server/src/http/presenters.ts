@@ -33,6 +33,7 @@ export const promptSettingsSchema = promptSchema
     saveText: promptSchema.shape.saveText,
     unsubscribeText: promptSchema.shape.unsubscribeText,
     translations: promptSchema.shape.translations,
+    iosGuidance: promptSchema.shape.iosGuidance,
   })
   .meta({ id: 'PromptSettings' });
 

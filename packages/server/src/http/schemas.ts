@@ -84,6 +84,7 @@ const promptTranslationSchema = z.strictObject({
   dismiss: z.string().min(1).max(60).optional(),
   save: z.string().min(1).max(60).optional(),
   unsubscribe: z.string().min(1).max(60).optional(),
+  iosGuidance: z.string().min(1).max(300).optional(),
   categories: z
     .record(z.string().max(64), z.string().min(1).max(100))
     .refine((c) => Object.keys(c).length <= 100, 'at most 100 categories')
@@ -113,6 +114,7 @@ export const promptSchema = z.strictObject({
     .record(languageTag, promptTranslationSchema)
     .refine((t) => Object.keys(t).length <= 50, 'at most 50 languages')
     .optional(),
+  iosGuidance: z.boolean().optional(),
 });
 
 export const vapidSubjectSchema = z
