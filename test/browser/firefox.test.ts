@@ -139,4 +139,16 @@ describe('a real decryption in Firefox ESR', () => {
       autopush.tamper(false);
     }
   }, 30_000);
+
+  it("forwards only pushes signed with the subscription's VAPID key", async () => {
+    const [endpoint] = autopush.endpoints();
+    const before = autopush.forwarded.length;
+    const unsigned = await fetch(endpoint!, {
+      method: 'POST',
+      headers: { 'content-encoding': 'aes128gcm', ttl: '60' },
+      body: new Uint8Array(100),
+    });
+    expect(unsigned.status).toBe(403);
+    expect(autopush.forwarded.length).toBe(before);
+  });
 });

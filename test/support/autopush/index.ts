@@ -33,6 +33,8 @@ export interface Autopush {
   waitForAck(version: string, timeoutMs?: number): Promise<Ack>;
   /** The versions forwarded so far, oldest first. */
   forwarded: string[];
+  /** The push endpoints Firefox has registered. */
+  endpoints(): string[];
   /** Push requests refused, with why. */
   refusals: string[];
   close(): Promise<void>;
@@ -164,6 +166,7 @@ export async function startAutopush(): Promise<Autopush> {
     serverURL: `ws://127.0.0.1:${port}/`,
     forwarded,
     refusals,
+    endpoints: () => [...channels.keys()].map((id) => `${origin}/push/${id}`),
     tamper(on) {
       tampering = on;
     },
