@@ -143,10 +143,13 @@ describe('chaos on postgres', () => {
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY + GROUP);
     const pings = push.messages.filter((m) => title(m).startsWith('Ping'));
     expect(pings.length - singlesSent.size).toBeLessThanOrEqual(CONCURRENCY + GROUP);
-    // Nothing after its TTL: the Short notification's pushes left within its second.
+    // Nothing after its TTL: each Short push carried what was left of its one second (RFC 8030
+    // §5.2; the server checks the TTL as the request leaves), and none came from a retry long
+    // after it. The slack is transit on a busy machine, not a speed claim.
     expect(short).toBeDefined();
     for (const m of push.messages.filter((m) => title(m) === 'Short')) {
-      expect(m.receivedAt).toBeLessThanOrEqual(short!.answeredAt + 1_000 + 100);
+      expect(Number(m.headers.ttl)).toBeLessThanOrEqual(1);
+      expect(m.receivedAt).toBeLessThanOrEqual(short!.answeredAt + 1_000 + 2_000);
     }
     const latencies = pings
       .map((m) => m.receivedAt - (singlesSent.get(title(m)) ?? 0))
