@@ -555,7 +555,7 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     expect((await asCookie('/v1/audiences')).status).toBe(401);
   });
 
-  it('lets an owner add a webhook, see its secret once, watch a delivery and disable it', async () => {
+  it('lets an owner add a webhook, see its secret once, watch a delivery, disable and delete it', async () => {
     const page = await open(await createPerson(beckon, 'owner'));
     await nav(page, 'Settings').click();
     const hooks = page.getByRole('region', { name: 'Webhooks' });
@@ -610,5 +610,11 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
       data: Array<{ url: string; enabled: boolean }>;
     };
     expect(list.data).toEqual([expect.objectContaining({ url: receiver.url, enabled: false })]);
+
+    // Deleting asks first; once accepted, the list is empty again.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await hooks.getByRole('button', { name: `Delete ${receiver.url}` }).click();
+    await hooks.getByText('No webhooks.').waitFor();
+    expect(((await (await beckon.api('/v1/webhooks')).json()) as { data: [] }).data).toEqual([]);
   });
 });
