@@ -11,6 +11,7 @@ import {
 } from '../support/dashboard.ts';
 import { DIALECTS } from '../support/databases.ts';
 import { createLocalPushService, type LocalPushService } from '../support/push-service/index.ts';
+import { createWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const NAV = ['Overview', 'Audiences', 'Campaigns', 'Triggers', 'Subscribers', 'Sites', 'Settings'];
 
@@ -21,6 +22,7 @@ const NAV = ['Overview', 'Audiences', 'Campaigns', 'Triggers', 'Subscribers', 'S
  */
 describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
   let push: LocalPushService;
+  let receiver: WebhookReceiver;
   let beckon: TestBeckon;
   let browser: Browser;
   let marketer: Person;
@@ -28,9 +30,11 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
 
   beforeAll(async () => {
     push = await createLocalPushService();
+    receiver = await createWebhookReceiver();
     beckon = await startBeckon({
       dialect,
       pushOrigins: [push.origin],
+      env: { BECKON_WEBHOOK_ORIGINS_ALLOW: receiver.origin },
       categories: [
         { id: 'news', label: 'News' },
         { id: 'deals', label: 'Deals' },
@@ -46,6 +50,7 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     await browser?.close();
     await beckon?.stop();
     await push?.close();
+    await receiver?.close();
   });
 
   async function open(person: Person): Promise<Page> {
@@ -94,9 +99,10 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
         .poll(() => page.getByRole('heading', { level: 1 }).first().textContent())
         .toBe(name);
     }
-    // API keys and the team are the owner's: a marketer is told so, and shown neither.
+    // API keys, the team and webhooks are the owner's: a marketer is told so, and shown none.
     await page.getByText('managed by the workspace').waitFor();
     expect(await page.getByRole('region', { name: 'API keys' }).count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'Webhooks' }).count()).toBe(0);
   });
 
   it('fits a phone: the navigation folds behind a Menu button and no page scrolls sideways', async () => {
@@ -547,5 +553,68 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect((await asCookie('/v1/session')).status).toBe(401);
     expect((await asCookie('/v1/audiences')).status).toBe(401);
+  });
+
+  it('lets an owner add a webhook, see its secret once, watch a delivery, disable and delete it', async () => {
+    const page = await open(await createPerson(beckon, 'owner'));
+    await nav(page, 'Settings').click();
+    const hooks = page.getByRole('region', { name: 'Webhooks' });
+    await hooks.getByText('No webhooks.').waitFor();
+    // With no event ticked the server's field error shows beside the events.
+    await hooks.getByLabel('Webhook URL').fill(receiver.url);
+    await hooks.getByRole('button', { name: 'Create webhook' }).click();
+    await hooks.locator('fieldset .field-error').waitFor();
+    // A target outside BECKON_WEBHOOK_ORIGINS_ALLOW is refused beside the URL field.
+    await hooks.getByLabel('Webhook URL').fill('http://10.0.0.1/hooks');
+    await hooks.getByLabel('subscriber.created').check();
+    await hooks.getByRole('button', { name: 'Create webhook' }).click();
+    await expect
+      .poll(() => hooks.getByLabel('Webhook URL').getAttribute('aria-invalid'))
+      .toBe('true');
+    expect(await hooks.getByRole('alert').count()).toBeGreaterThan(0);
+
+    await hooks.getByLabel('Webhook URL').fill(receiver.url);
+    await hooks.getByRole('button', { name: 'Create webhook' }).click();
+    const shown = await hooks.getByText(/shown once/).innerText();
+    const secret = /whsec_\S+/.exec(shown)?.[0];
+    expect(secret).toBeDefined();
+    // The secret the page showed is the one Beckon signs with: the receiver verifies by it.
+    receiver.useSecret(secret!);
+    await hooks.getByText('Enabled').waitFor();
+    // Shown once: after a reload the list has the webhook, not its secret.
+    await page.reload();
+    await hooks.getByRole('button', { name: `Disable ${receiver.url}` }).waitFor();
+    expect(await page.getByText(/whsec_/).count()).toBe(0);
+
+    await subscribe('hook-watcher');
+    await hooks.getByRole('button', { name: `Deliveries of ${receiver.url}` }).click();
+    const refresh = hooks.getByRole('button', { name: 'Refresh deliveries' });
+    await eventually(
+      async () => {
+        await refresh.click();
+        await expect.poll(() => refresh.isEnabled()).toBe(true);
+        const table = hooks.getByRole('table', { name: `Recent deliveries of ${receiver.url}` });
+        return (
+          (await table.count()) > 0 && /subscriber\.created\s+sent/.test(await table.innerText())
+        );
+      },
+      { what: 'a sent delivery in the list', intervalMs: 250 },
+    );
+
+    expect(receiver.ofType('subscriber.created')).toHaveLength(1);
+    expect(receiver.invalid).toEqual([]);
+
+    await hooks.getByRole('button', { name: `Disable ${receiver.url}` }).click();
+    await hooks.getByRole('button', { name: `Enable ${receiver.url}` }).waitFor();
+    const list = (await (await beckon.api('/v1/webhooks')).json()) as {
+      data: Array<{ url: string; enabled: boolean }>;
+    };
+    expect(list.data).toEqual([expect.objectContaining({ url: receiver.url, enabled: false })]);
+
+    // Deleting asks first; once accepted, the list is empty again.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await hooks.getByRole('button', { name: `Delete ${receiver.url}` }).click();
+    await hooks.getByText('No webhooks.').waitFor();
+    expect(((await (await beckon.api('/v1/webhooks')).json()) as { data: [] }).data).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Empty, Field, PageHeader, Problem, Select } from '../components/ui.tsx';
+import { Webhooks } from '../components/webhooks.tsx';
 import { api } from '../lib/api.ts';
 import { isOwner, session, signOut } from '../lib/session.ts';
 import type { ApiKey, Role, TeamMember } from '../lib/types.ts';
@@ -25,11 +26,12 @@ export function Settings() {
         <>
           <Team />
           <ApiKeys />
+          <Webhooks />
         </>
       ) : (
         <Empty>
-          The team and API keys are managed by the workspace's owners. You are signed in as{' '}
-          {session.value?.user.email} ({session.value?.user.role}).
+          The team, API keys and webhooks are managed by the workspace's owners. You are signed in
+          as {session.value?.user.email} ({session.value?.user.role}).
         </Empty>
       )}
     </>
