@@ -49,10 +49,12 @@ export function createSubscriberActivity(db: Kysely<Database>) {
         .selectFrom('events')
         .selectAll()
         .where('subscriber_id', '=', subject.subscriberId)
-        .where('workspace_id', '=', subject.workspaceId)
         .orderBy('occurred_at', 'desc')
         .limit(limit)
-        .execute();
+        .execute()
+        // Workspace checked here, not in SQL: with `workspace_id = ?` beside it, SQLite's
+        // planner picks `events_workspace_occurred` and walks the whole workspace's events.
+        .then((rows) => rows.filter((row) => row.workspace_id === subject.workspaceId));
       const byUser = subject.externalId
         ? db
             .selectFrom('events')
@@ -104,8 +106,9 @@ export function createSubscriberActivity(db: Kysely<Database>) {
           'n.created_at',
           'n.send_at',
         ])
+        // A delivery is in its notification's workspace; a `d.workspace_id` test here would
+        // tempt PostgreSQL into `deliveries_workspace_finished` instead of the unique probe.
         .where('n.workspace_id', '=', subject.workspaceId)
-        .where('d.workspace_id', '=', subject.workspaceId)
         .orderBy('n.created_at', 'desc')
         .orderBy('n.id', 'desc')
         .limit(limit)
