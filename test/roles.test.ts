@@ -28,6 +28,7 @@ const RULES: Record<string, Needs> = {
   'POST /v1/sites/:id/subscriptions/import': 'marketer',
   'GET /v1/subscribers': 'viewer',
   'GET /v1/subscribers/:id': 'viewer',
+  'GET /v1/subscribers/:id/activity': 'viewer',
   'DELETE /v1/subscribers/:id': 'marketer',
   'POST /v1/audiences': 'marketer',
   'GET /v1/audiences': 'viewer',

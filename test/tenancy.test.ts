@@ -100,6 +100,10 @@ const PROBES: Probe[] = [
   },
   { route: 'GET /v1/subscribers', path: (a) => `/v1/subscribers?audienceId=${a.manualAudienceId}` },
   { route: 'GET /v1/subscribers/:id', path: (a) => `/v1/subscribers/${a.subscriberId}` },
+  {
+    route: 'GET /v1/subscribers/:id/activity',
+    path: (a) => `/v1/subscribers/${a.subscriberId}/activity`,
+  },
   { route: 'DELETE /v1/subscribers/:id', path: (a) => `/v1/subscribers/${a.subscriberId}` },
   {
     route: 'POST /v1/audiences',

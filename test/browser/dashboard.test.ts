@@ -465,8 +465,23 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     });
   });
 
-  it("finds a subscriber by external id and shows its user's traits and audiences", async () => {
+  it("finds a subscriber by external id and shows its user's traits, audiences, recent events and pushes", async () => {
     await beckon.api('/v1/users/reader-2', { method: 'PUT', body: { traits: { plan: 'gold' } } });
+    await beckon.api('/v1/track', {
+      body: { userId: 'reader-2', event: 'Read Article', properties: { slug: 'spring' } },
+    });
+    await eventually(
+      async () => {
+        const page = (await (await beckon.api('/v1/subscribers?externalId=reader-2')).json()) as {
+          data: Array<{ id: string }>;
+        };
+        const activity = (await (
+          await beckon.api(`/v1/subscribers/${page.data[0]?.id}/activity`)
+        ).json()) as { events?: unknown[] };
+        return (activity.events?.length ?? 0) > 0;
+      },
+      { what: 'the tracked event stored' },
+    );
     const page = await open(marketer);
     await nav(page, 'Subscribers').click();
     await page.getByLabel('External id').fill('reader-2');
@@ -485,6 +500,25 @@ describe.each(DIALECTS)('the dashboard in Chromium on %s', (dialect) => {
     expect(
       await page.getByRole('region', { name: 'Audiences' }).getByRole('link').allInnerTexts(),
     ).toEqual(['Readers']);
+    // Its user's event, and the campaign's push with its outcome (delivered, then shown).
+    const events = page.getByRole('table', { name: 'Recent events' });
+    await events.getByRole('row', { name: /track Read Article/ }).waitFor();
+    expect(await events.getByRole('row').nth(1).innerText()).toContain('"slug":"spring"');
+    const push = page
+      .getByRole('table', { name: 'Recent pushes' })
+      .getByRole('row')
+      .filter({ hasText: 'Spring news' });
+    await textBecomes(
+      async () => push.getByRole('cell').nth(2).innerText(),
+      /^delivered, shown/,
+      'the push outcome',
+    );
+    if (dialect === 'sqlite') {
+      await page
+        .getByRole('region', { name: 'Recent events' })
+        .evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await screenshot(page, 'dashboard-subscriber.png');
+    }
   });
 
   it("draws the site's real prompt and redraws it as the texts change", async () => {

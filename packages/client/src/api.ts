@@ -2031,6 +2031,55 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/subscribers/{id}/activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A subscriber's recent events (its own and its user's) and pushes, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Recent events and pushes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['SubscriberActivity'];
+          };
+        };
+        /** @description An RFC 9457 problem */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/campaigns': {
     parameters: {
       query?: never;
@@ -4412,6 +4461,47 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       lastSeenAt: string;
+    };
+    SubscriberActivity: {
+      events: components['schemas']['ActivityEvent'][];
+      pushes: components['schemas']['ActivityPush'][];
+    };
+    ActivityEvent: {
+      id: string;
+      /** @enum {string} */
+      type: 'page' | 'track' | 'identify';
+      name: string | null;
+      /** Format: date-time */
+      occurredAt: string;
+      /** Format: date-time */
+      receivedAt: string;
+      properties: {
+        [key: string]: unknown;
+      };
+    };
+    ActivityPush: {
+      deliveryId: string;
+      notificationId: string;
+      campaignId: string;
+      messageId: string;
+      /** @enum {string} */
+      status: 'queued' | 'delivered' | 'failed' | 'expired' | 'capped' | 'cancelled';
+      lastError: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      sentAt: string | null;
+      /** Format: date-time */
+      finishedAt: string | null;
+      /** @description When the service worker reported each; null when it has not */
+      receipts: {
+        /** Format: date-time */
+        shown: string | null;
+        /** Format: date-time */
+        clicked: string | null;
+        /** Format: date-time */
+        closed: string | null;
+      };
     };
     Campaign: {
       id: string;

@@ -152,3 +152,27 @@ export interface ApiKey {
   createdAt?: string;
   lastUsedAt?: string | null;
 }
+
+/** `GET /v1/subscribers/{id}/activity`: newest first. */
+export interface SubscriberActivity {
+  events: Array<{
+    id: string;
+    type: 'page' | 'track' | 'identify';
+    name: string | null;
+    occurredAt: string;
+    receivedAt: string;
+    properties: Record<string, unknown>;
+  }>;
+  pushes: Array<{
+    deliveryId: string;
+    notificationId: string;
+    campaignId: string;
+    messageId: string;
+    status: 'queued' | 'delivered' | 'failed' | 'expired' | 'capped' | 'cancelled';
+    lastError: string | null;
+    createdAt: string;
+    sentAt: string | null;
+    finishedAt: string | null;
+    receipts: { shown: string | null; clicked: string | null; closed: string | null };
+  }>;
+}

@@ -1,4 +1,5 @@
 import { Link } from 'wouter-preact';
+import { SubscriberActivityLists } from '../components/subscriber-activity.tsx';
 import { Empty, Loading, PageHeader, Problem } from '../components/ui.tsx';
 import { api } from '../lib/api.ts';
 import type { Subscriber } from '../lib/types.ts';
@@ -11,7 +12,10 @@ interface UserInfo {
   audiences: Array<{ id: string; name: string; type: string }>;
 }
 
-/** One subscriber, and when it is linked to a user: the user's traits, devices and audiences. */
+/**
+ * One subscriber, and when it is linked to a user: the user's traits, devices and audiences;
+ * then its recent events and pushes.
+ */
 export function SubscriberPage({ id }: { id: string }) {
   const loaded = useLoad(async () => {
     const subscriber = await api.get<Subscriber>(`/v1/subscribers/${id}`);
@@ -86,6 +90,7 @@ export function SubscriberPage({ id }: { id: string }) {
           </section>
         </>
       )}
+      <SubscriberActivityLists id={s.id} />
     </>
   );
 }

@@ -23,6 +23,7 @@ import { createRetentionStore } from './retention.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSiteStore } from './sites.ts';
 import { createSubscriberImport } from './subscriber-import.ts';
+import { createSubscriberActivity } from './subscriber-activity.ts';
 import { createSubscriberStore } from './subscribers.ts';
 import { createTargeting } from './targeting.ts';
 import { createTriggerStore } from './triggers.ts';
@@ -76,6 +77,8 @@ function repositories(
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely),
     subscriberImport: createSubscriberImport(kysely),
+    /** A subscriber's recent events and pushes (its dashboard page). */
+    activity: createSubscriberActivity(kysely),
     users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
     events: createEventStore(kysely, dialect),
     campaigns: {

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { subscriberActivityJson, subscriberActivitySchema } from '../activity-presenter.ts';
 import type { AppDeps } from '../context.ts';
 import {
   apiKeySecurity,
@@ -56,6 +57,22 @@ const deleteSubscriber = createRoute({
   responses: { 204: noContent('Deleted'), ...problemResponses },
 });
 
+const getActivity = createRoute({
+  method: 'get',
+  path: '/{id}/activity',
+  summary: "A subscriber's recent events (its own and its user's) and pushes, newest first",
+  tags,
+  security: apiKeySecurity,
+  request: {
+    params: idParams,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+  },
+  responses: {
+    200: jsonResponse('Recent events and pushes', subscriberActivitySchema),
+    ...problemResponses,
+  },
+});
+
 export function subscriberRoutes({ store, clock }: AppDeps) {
   const app = createRouter();
 
@@ -79,6 +96,18 @@ export function subscriberRoutes({ store, clock }: AppDeps) {
     const subscriber = await store.subscribers.get(c.get('workspace').id, params.id);
     if (!subscriber) throw notFound('Subscriber');
     return c.json(subscriberJson(subscriber));
+  });
+
+  handle(app, getActivity, async (c, { params, query }) => {
+    const workspaceId = c.get('workspace').id;
+    const subscriber = await store.subscribers.get(workspaceId, params.id);
+    if (!subscriber) throw notFound('Subscriber');
+    const subject = { workspaceId, subscriberId: subscriber.id, externalId: subscriber.externalId };
+    const [events, pushes] = await Promise.all([
+      store.activity.events(subject, query.limit),
+      store.activity.pushes(subject, query.limit),
+    ]);
+    return c.json(subscriberActivityJson(events, pushes));
   });
 
   handle(app, deleteSubscriber, async (c, { params }) => {
