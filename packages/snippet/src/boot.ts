@@ -244,6 +244,7 @@ export function boot(cfg: ScriptConfig): void {
     unsubscribe: () => unsubscribe('unsubscribed'),
     /** On logout: this browser forgets its user, here and on the server. */
     async reset() {
+      tracker.forget();
       identity.set(undefined);
       anonymousId = uuid();
       store.set(ANONYMOUS_ID, anonymousId);

@@ -116,4 +116,25 @@ describe('createTracker', () => {
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([]);
   });
+
+  it("sends the leaving user's batch under their own anonymous id on forget, before the id changes", () => {
+    let id = 'anon-ann';
+    const { tracker, sent } = setup({ anonymousId: () => id });
+    tracker.add({ type: 'identify', userId: 'ann' });
+    tracker.forget();
+    id = 'anon-next';
+    vi.advanceTimersByTime(1000);
+    expect(sent.map((s) => s.events.map((e) => [e.type, e.anonymousId]))).toEqual([
+      [['identify', 'anon-ann']],
+    ]);
+  });
+
+  it('drops what consent still holds on forget, so it never goes out under the next id', () => {
+    const { tracker, sent } = setup({ gated: true });
+    tracker.add({ type: 'identify', userId: 'ann' });
+    tracker.forget();
+    tracker.consent(true);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toEqual([]);
+  });
 });

@@ -60,5 +60,14 @@ export function createTracker(deps: TrackerDeps) {
       else batch = [];
     },
     flush,
+    /**
+     * On logout: what is batched belongs to the user leaving. Send it now, while the
+     * anonymous id is still theirs (a batch sent later would carry the next visitor's id and
+     * link it to that user); what consent still holds is dropped, never sent under the new id.
+     */
+    forget() {
+      flush();
+      batch = [];
+    },
   };
 }
