@@ -21,22 +21,10 @@ export async function countSubscribed(
   input: { workspaceId: string; siteId: string; categories: readonly string[] },
   now: number,
 ): Promise<void> {
-  const day = bucketOf(now, 'day');
-  for (const category of ['', ...new Set(input.categories)]) {
-    await bump(
-      trx,
-      { workspaceId: input.workspaceId, siteId: input.siteId, category, day },
-      'subscribed',
-      1,
-    );
-  }
+  const at = { workspaceId: input.workspaceId, siteId: input.siteId };
+  await countSubscribedMany(trx, at, [input.categories], now);
 }
 
-/**
- * A subscriber ticking or unticking topics: for a category's own rows, ticking it counts as
- * subscribed and unticking as unsubscribed, so a category's series and total follow who
- * receives that topic (the site's rows do not change: the subscriber stays).
- */
 /** `countSubscribed` for many new subscribers of one site at once (an import's chunk). */
 export async function countSubscribedMany(
   trx: Kysely<Database>,
@@ -54,6 +42,11 @@ export async function countSubscribedMany(
   for (const [category, n] of counts) await bump(trx, { ...at, category, day }, 'subscribed', n);
 }
 
+/**
+ * A subscriber ticking or unticking topics: for a category's own rows, ticking it counts as
+ * subscribed and unticking as unsubscribed, so a category's series and total follow who
+ * receives that topic (the site's rows do not change: the subscriber stays).
+ */
 export async function countCategoryChanges(
   trx: Kysely<Database>,
   at: { workspaceId: string; siteId: string },
