@@ -6,7 +6,7 @@
  * of the server's size (`--window`, default the engine's 20,000). Each figure is set against
  * "everyone" on the same database in the same run.
  *
- *   npm run bench:audience [-- --subscribers 1000000 --dialects sqlite,postgres --window 20000]
+ *   npm run bench:audience [-- --subscribers 1000000 --dialects sqlite,postgres --window 20000 --keep]
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000000' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
     window: { type: 'string', default: String(DEFAULT_ENGINE_OPTIONS.fanOutWindow) },
+    // Leave the seeded database behind (its name is printed) to EXPLAIN the targets in psql.
+    keep: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.subscribers);
@@ -194,7 +196,9 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     return rows;
   } finally {
     await db.close();
-    if (dialect === 'sqlite')
+    if (values.keep)
+      process.stderr.write(`  kept ${dialect === 'sqlite' ? file : `schema ${schema}`}\n`);
+    else if (dialect === 'sqlite')
       for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
     else {
       const client = new pg.Client({ connectionString: PG_URL });

@@ -51,12 +51,23 @@ export function createTargetSnapshots(
           'subscribers.site_id',
           'subscribers.timezone',
         ]);
-      await db
-        .insertInto('target_snapshots')
-        .columns(['notification_id', 'subscriber_id', 'site_id', 'timezone'])
-        .expression(matching)
-        .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
-        .execute();
+      const insert = (trx: Kysely<Database>) =>
+        trx
+          .insertInto('target_snapshots')
+          .columns(['notification_id', 'subscriber_id', 'site_id', 'timezone'])
+          .expression(matching)
+          .onConflict((oc) => oc.columns(['notification_id', 'subscriber_id']).doNothing())
+          .execute();
+      if (dialect === 'postgres') {
+        // No JIT: the planner costs each subscriber's rule test as index probes (millions of
+        // units over 1M subscribers), far past `jit_above_cost`, so it compiled and
+        // optimised ~50 functions every time — up to a third of the statement in the bench
+        // — for a plan whose work is hash probes and index reads that JIT does not speed up.
+        await db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL jit = off`.execute(trx);
+          await insert(trx);
+        });
+      } else await insert(db);
       // Fresh statistics, or PostgreSQL guesses a few hundred rows and reads every page by
       // bitmap and sort instead of walking the primary key (a sample: milliseconds).
       if (dialect === 'postgres') await sql`ANALYZE target_snapshots`.execute(db);

@@ -18,39 +18,125 @@ export function createTargeting(
   dialect: DialectName,
   audiences: AudienceStore,
 ) {
-  async function query(workspaceId: string, target: Target, now: number): Promise<SubscriberQuery> {
-    let q = db
-      .selectFrom('subscribers')
-      .select(['subscribers.id', 'subscribers.site_id', 'subscribers.timezone'])
-      .where('subscribers.workspace_id', '=', workspaceId) as SubscriberQuery;
+  /** The selectors read from the subscriber's own columns: cheap, and indexed where it matters. */
+  function ownColumns<Q extends SubscriberQuery>(q: Q, target: Target): Q {
     if (target.externalIds) {
-      q = q.where('subscribers.external_id', 'in', nonEmpty(target.externalIds));
+      q = q.where('subscribers.external_id', 'in', nonEmpty(target.externalIds)) as Q;
     }
     if (target.subscriberIds) {
-      q = q.where('subscribers.id', 'in', nonEmpty(target.subscriberIds));
+      q = q.where('subscribers.id', 'in', nonEmpty(target.subscriberIds)) as Q;
     }
-    if (target.siteIds) q = q.where('subscribers.site_id', 'in', nonEmpty(target.siteIds));
-    if (target.categories) q = q.where(inCategories(nonEmpty(target.categories)));
+    if (target.siteIds) q = q.where('subscribers.site_id', 'in', nonEmpty(target.siteIds)) as Q;
     const between = target.subscribedBetween;
-    if (between?.from !== undefined) q = q.where('subscribers.created_at', '>=', between.from);
-    if (between?.to !== undefined) q = q.where('subscribers.created_at', '<', between.to);
-    // Include any of the listed audiences, exclude all of the others.
-    const include = target.audiences?.include ?? [];
-    const exclude = target.audiences?.exclude ?? [];
-    if (include.length > 0) {
-      const predicates = await audiences.predicates(workspaceId, include, now);
-      q = q.where(({ or }) => or(predicates));
+    if (between?.from !== undefined) {
+      q = q.where('subscribers.created_at', '>=', between.from) as Q;
     }
-    if (exclude.length > 0) {
-      for (const predicate of await audiences.predicates(workspaceId, exclude, now)) {
-        q = q.where(({ not }) => not(predicate));
-      }
+    if (between?.to !== undefined) q = q.where('subscribers.created_at', '<', between.to) as Q;
+    return q;
+  }
+
+  /** Include any of the listed audiences. */
+  async function included(
+    q: SubscriberQuery,
+    workspaceId: string,
+    target: Target,
+    now: number,
+  ): Promise<SubscriberQuery> {
+    const include = target.audiences?.include ?? [];
+    if (include.length === 0) return q;
+    const predicates = await audiences.predicates(workspaceId, include, now);
+    return q.where(({ or }) => or(predicates));
+  }
+
+  /** Exclude all of the listed audiences. */
+  async function excluded(
+    q: SubscriberQuery,
+    workspaceId: string,
+    target: Target,
+    now: number,
+  ): Promise<SubscriberQuery> {
+    const exclude = target.audiences?.exclude ?? [];
+    if (exclude.length === 0) return q;
+    for (const predicate of await audiences.predicates(workspaceId, exclude, now)) {
+      q = q.where(({ not }) => not(predicate));
     }
     return q;
   }
 
+  async function query(workspaceId: string, target: Target, now: number): Promise<SubscriberQuery> {
+    let q = ownColumns(
+      db
+        .selectFrom('subscribers')
+        .select(['subscribers.id', 'subscribers.site_id', 'subscribers.timezone'])
+        .where('subscribers.workspace_id', '=', workspaceId) as SubscriberQuery,
+      target,
+    );
+    if (target.categories) q = q.where(inCategories(nonEmpty(target.categories)));
+    return excluded(await included(q, workspaceId, target, now), workspaceId, target, now);
+  }
+
+  /**
+   * The same subscribers as `query`, for a snapshot on PostgreSQL: the included audiences
+   * (with the subscriber's own columns) are resolved first, once, in a materialised CTE,
+   * and the categories and excluded audiences are then tested on those members only.
+   *
+   * Why: PostgreSQL costs an audience's OR'ed `EXISTS` as one index probe per subscriber
+   * whichever way it runs them, so with a category in the same query it saves probes by
+   * driving from `subscriber_categories` (333k rows in the bench) into `subscribers` by
+   * primary key, testing the rule per row — 1.5× the rule's own cost over 1M subscribers.
+   * Fenced off, the rule runs as the hashed subplans of a plain scan (what it costs alone),
+   * and the rest is ~20k–60k probes of small indexes. A fan-out to narrow ids never gets
+   * here (fan-out.ts pages those through their indexes); a target that only includes or
+   * only excludes audiences keeps the one query.
+   */
+  async function membersFirst(
+    workspaceId: string,
+    target: Target,
+    now: number,
+  ): Promise<SubscriberQuery> {
+    // Nothing included, the members would be the whole workspace, written out and read
+    // again; nothing tested after, the fence would only copy them. (SQLite also needs the
+    // outer WHERE this guarantees: without one, `ON CONFLICT` parses as a join's `ON`.)
+    const testedAfter = Boolean(target.categories || target.audiences?.exclude?.length);
+    if (!target.audiences?.include?.length || !testedAfter) return query(workspaceId, target, now);
+    const members = await included(
+      ownColumns(
+        db
+          .selectFrom('subscribers')
+          // Every column an audience's predicate reads (see rule-sql.ts and memberSet).
+          .select([
+            'subscribers.id',
+            'subscribers.workspace_id',
+            'subscribers.site_id',
+            'subscribers.timezone',
+            'subscribers.external_id',
+            'subscribers.created_at',
+          ])
+          .where('subscribers.workspace_id', '=', workspaceId) as unknown as SubscriberQuery,
+        target,
+      ),
+      workspaceId,
+      target,
+      now,
+    );
+    // Named `subscribers` outside, so the predicates over `subscribers.*` read the members.
+    let q = db
+      .with(
+        (cte) => cte('target_members').materialized(),
+        () => members,
+      )
+      .selectFrom('target_members as subscribers')
+      .select([
+        'subscribers.id',
+        'subscribers.site_id',
+        'subscribers.timezone',
+      ]) as unknown as SubscriberQuery;
+    if (target.categories) q = q.where(inCategories(nonEmpty(target.categories)));
+    return excluded(q, workspaceId, target, now);
+  }
+
   return {
-    ...createTargetSnapshots(db, dialect, query),
+    ...createTargetSnapshots(db, dialect, membersFirst),
 
     async count(workspaceId: string, target: Target, now: number): Promise<number> {
       const row = await (
