@@ -120,7 +120,7 @@ describe('createTracker', () => {
   it("sends the leaving user's batch under their own anonymous id on forget, before the id changes", () => {
     let id = 'anon-ann';
     const { tracker, sent } = setup({ anonymousId: () => id });
-    tracker.add({ type: 'identify', userId: 'ann' });
+    tracker.add({ type: 'identify', externalId: 'ann' });
     tracker.forget();
     id = 'anon-next';
     vi.advanceTimersByTime(1000);
@@ -131,7 +131,7 @@ describe('createTracker', () => {
 
   it('drops what consent still holds on forget, so it never goes out under the next id', () => {
     const { tracker, sent } = setup({ gated: true });
-    tracker.add({ type: 'identify', userId: 'ann' });
+    tracker.add({ type: 'identify', externalId: 'ann' });
     tracker.forget();
     tracker.consent(true);
     vi.advanceTimersByTime(1000);
