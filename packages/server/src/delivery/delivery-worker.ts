@@ -62,8 +62,8 @@ export function createDeliveryWorker(deps: {
   const expressSlots = createLimiter(options.expressBatchesInFlight ?? 2);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
-  /** The workspace of the last bulk batch: the next claim starts after it (round-robin). */
-  let lastWorkspace: string | null = null;
+  /** The workspace each lane's last claim ended at: the next starts after it (round-robin). */
+  const lastWorkspace: Record<Lane, string | null> = { express: null, bulk: null };
 
   type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
@@ -346,16 +346,16 @@ export function createDeliveryWorker(deps: {
 
   /** Claims one batch of `lane` (never mixed) and starts sending it. */
   async function claim(lane: Lane): Promise<DeliveryRow[]> {
-    const now = clock();
-    if (lane === 'express')
-      return store.deliveries.claimExpress(now, options.leaseMs, options.expressBatchSize ?? 100);
-    const { rows, workspaceId } = await store.deliveries.claimBulk(
-      now,
+    const claimLane =
+      lane === 'express' ? store.deliveries.claimExpress : store.deliveries.claimBulk;
+    const limit = lane === 'express' ? (options.expressBatchSize ?? 100) : options.batchSize;
+    const { rows, workspaceId } = await claimLane(
+      clock(),
       options.leaseMs,
-      options.batchSize,
-      lastWorkspace,
+      limit,
+      lastWorkspace[lane],
     );
-    lastWorkspace = workspaceId;
+    lastWorkspace[lane] = workspaceId;
     return rows;
   }
 

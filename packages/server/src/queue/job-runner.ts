@@ -25,6 +25,8 @@ export function createJobRunner(deps: {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
   let stopping = new AbortController();
+  /** The workspace of the last express job: the next express claim starts after it. */
+  let lastExpress: string | null = null;
 
   return {
     /**
@@ -34,7 +36,9 @@ export function createJobRunner(deps: {
     async runOnce(lane?: Lane): Promise<boolean> {
       const { signal } = stopping;
       if (signal.aborted) return false;
-      const job = await store.jobs.claim(clock(), deps.leaseMs, lane);
+      const express = lane === 'express';
+      const job = await store.jobs.claim(clock(), deps.leaseMs, lane, express ? lastExpress : null);
+      if (express) lastExpress = job?.workspaceId ?? null;
       if (!job) return false;
       return run(job, signal);
     },

@@ -1,11 +1,10 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
-import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import { countEndings } from './subscriber-stats.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
-import { claimable } from './lease-claim.ts';
+import { createLaneClaims } from './lane-claims.ts';
 import { cappedAtFanOut, deliveryEvents } from './delivery-events.ts';
 import { enqueueEvents } from './outbox.ts';
 import type { DeliveryResult, DeliveryRow, NewDelivery } from './delivery-types.ts';
@@ -42,6 +41,7 @@ function emptyCounts(): NotificationCounts {
 const INSERT_CHUNK = 2_000;
 
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
+  const claims = createLaneClaims(db, dialect);
   const deliveries = {
     /**
      * Idempotent: a delivery for the same (notification, subscriber) is written once. Rows
@@ -106,43 +106,17 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
      * again (at least once). The workers use the lane claims below; this is for scripts.
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      const express = await deliveries.claimExpress(now, leaseMs, limit);
-      if (express.length === limit) return express;
-      const bulk = await deliveries.claimBulk(now, leaseMs, limit - express.length, null);
-      return [...express, ...bulk.rows];
+      const express = await claims.express(now, leaseMs, limit, null);
+      if (express.rows.length === limit) return express.rows;
+      const bulk = await claims.bulk(now, leaseMs, limit - express.rows.length, null);
+      return [...express.rows, ...bulk.rows];
     },
 
-    /** Claims due express deliveries, oldest first, through `deliveries_lane_due`. */
-    async claimExpress(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      return lease(dueQuery(now, 'express').orderBy('next_attempt_at').limit(limit), now, leaseMs);
-    },
+    /** Express deliveries, fair between workspaces: see lane-claims.ts. */
+    claimExpress: claims.express,
 
-    /**
-     * Claims a batch of one workspace's due bulk deliveries: the first workspace after
-     * `after` (in id order, wrapping around) that has some. A worker passes the workspace of
-     * its last batch, so workspaces take turns batch by batch — one tenant's million-row
-     * broadcast and another's thousand go out side by side. Finding the next workspace is
-     * one index probe per workspace with queued bulk rows (`deliveries_lane_workspace_due`).
-     */
-    async claimBulk(
-      now: number,
-      leaseMs: number,
-      limit: number,
-      after: string | null,
-    ): Promise<{ rows: DeliveryRow[]; workspaceId: string | null }> {
-      const first = await nextBulkWorkspace(now, after);
-      const workspaceId = first ?? (after === null ? null : await nextBulkWorkspace(now, null));
-      if (workspaceId === null) return { rows: [], workspaceId: null };
-      const rows = await lease(
-        dueQuery(now, 'bulk')
-          .where('workspace_id', '=', workspaceId)
-          .orderBy('next_attempt_at')
-          .limit(limit),
-        now,
-        leaseMs,
-      );
-      return { rows, workspaceId };
-    },
+    /** A batch of one workspace's bulk deliveries, workspaces in turn: see lane-claims.ts. */
+    claimBulk: claims.bulk,
 
     /**
      * Renews the lease on deliveries a worker still holds (its batch is still sending), but
@@ -288,63 +262,8 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
   };
 
-  function dueQuery(now: number, lane: Lane) {
-    return db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('status', '=', 'queued')
-      .where('lane', '=', lane)
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-  }
-
-  function lease(
-    due: ReturnType<typeof dueQuery>,
-    now: number,
-    leaseMs: number,
-  ): Promise<DeliveryRow[]> {
-    const locked = claimable(due, dialect);
-    return db
-      .updateTable('deliveries')
-      .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-      .where('id', 'in', locked)
-      .returningAll()
-      .execute();
-  }
-
-  /**
-   * The first workspace after `after` with a due, unleased bulk delivery. Each step is an
-   * index probe: the next workspace with queued bulk rows, then whether one of its rows is
-   * due. Bounded: after {@link WORKSPACE_PROBES} workspaces with nothing due, none.
-   */
-  async function nextBulkWorkspace(now: number, after: string | null): Promise<string | null> {
-    let cursor = after;
-    for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
-      const next = await db
-        .selectFrom('deliveries')
-        .select('workspace_id')
-        .where('status', '=', 'queued')
-        .where('lane', '=', 'bulk')
-        .$if(cursor !== null, (q) => q.where('workspace_id', '>', cursor as string))
-        .orderBy('workspace_id')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) return null;
-      const due = await dueQuery(now, 'bulk')
-        .where('workspace_id', '=', next.workspace_id)
-        .limit(1)
-        .executeTakeFirst();
-      if (due) return next.workspace_id;
-      cursor = next.workspace_id;
-    }
-    return null;
-  }
-
   return deliveries;
 }
-
-/** Workspaces with queued but not yet due bulk rows a claim looks past before it gives up. */
-const WORKSPACE_PROBES = 100;
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 
