@@ -101,6 +101,10 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       after: string | null = null,
     ): Promise<Job | undefined> {
       if (lane !== 'express') return claimOldest(now, leaseMs, lane, {});
+      // A job whose worker died is `running` with its lease run out, and no probe below sees
+      // it: it goes first (running jobs are few, so this is one short index range).
+      const orphan = await claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
+      if (orphan) return orphan;
       let cursor = after;
       let wrapped = after === null;
       const visited = new Set<string>();
@@ -118,8 +122,7 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
         const job = await claimOldest(now, leaseMs, 'express', { workspaceId });
         if (job) return job;
       }
-      // A job whose worker died is `running` with its lease run out: no probe above sees it.
-      return claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
+      return undefined;
     },
 
     /** Saves progress (and the payload's cursor) and extends the lease in one write. */
@@ -235,15 +238,18 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       .where('status', '=', 'queued')
       .where('lane', '=', lane)
       .$if(after !== null, (q) => q.where('workspace_id', '>', after as string))
+      // With `run_at`, only `jobs_lane_workspace_due` gives this order (see lane-claims.ts).
       .orderBy('workspace_id')
+      .orderBy('run_at')
       .limit(1)
       .executeTakeFirst();
     return next?.workspace_id ?? null;
   }
 
   /**
-   * Claims the oldest due job of `lane` (any lane, express first, when omitted) — of one
-   * workspace, or only one whose lease ran out, when asked.
+   * Claims the oldest due job of `lane` (any lane, express first, when omitted) — only a
+   * queued one of one workspace (in `jobs_lane_workspace_due` order), or only one whose
+   * lease ran out, when asked.
    */
   async function claimOldest(
     now: number,
@@ -258,10 +264,12 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       .where((eb) =>
         only.leaseRanOut
           ? eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)])
-          : eb.or([
-              eb('j.status', '=', 'queued'),
-              eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)]),
-            ]),
+          : only.workspaceId !== undefined
+            ? eb('j.status', '=', 'queued')
+            : eb.or([
+                eb('j.status', '=', 'queued'),
+                eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)]),
+              ]),
       )
       .$if(only.workspaceId !== undefined, (q) =>
         q.where('j.workspace_id', '=', only.workspaceId as string),
