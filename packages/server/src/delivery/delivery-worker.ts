@@ -370,6 +370,12 @@ export function createDeliveryWorker(deps: {
       if (batch.length === 0) laneSlots.release();
     }
     if (batch.length === 0) return false;
+    start(batch, laneSlots);
+    return true;
+  }
+
+  /** Sends a batch in the slot it holds, which it gives back when recorded. */
+  function start(batch: DeliveryRow[], laneSlots: typeof slots): void {
     const running = deliver(batch)
       .catch((error: Error) => {
         // The batch's leases run out and the next claim sends what was not recorded.
@@ -380,7 +386,6 @@ export function createDeliveryWorker(deps: {
         laneSlots.release();
       });
     inFlight.add(running);
-    return true;
   }
 
   return {
@@ -394,6 +399,20 @@ export function createDeliveryWorker(deps: {
     /** `claimNext` for the express lane. */
     async claimExpress(): Promise<boolean> {
       return claimInto('express');
+    },
+    /**
+     * The express hand-off (fan-out.ts): takes an express batch slot if one is free, so the
+     * deliveries about to be written can be leased to this process as they are inserted and
+     * sent without a claim — no wake-up, no claim round trip. False when none is free or
+     * when stopping: they are written unleased and claimed as usual.
+     */
+    reserveExpress(): boolean {
+      return !stopping && expressSlots.tryAcquire();
+    },
+    /** Sends deliveries leased to this process in the slot `reserveExpress` took (none: gives it back). */
+    deliverReserved(batch: DeliveryRow[]): void {
+      if (batch.length === 0) expressSlots.release();
+      else start(batch, expressSlots);
     },
     /** Claims, sends and records one batch, express first, waiting for it (tests and scripts). */
     async runOnce(): Promise<number> {

@@ -27,6 +27,8 @@ export function createJobRunner(deps: {
   let stopping = new AbortController();
   /** The workspace of the last express job: the next express claim starts after it. */
   let lastExpress: string | null = null;
+  /** When the express loop last looked for jobs whose worker died (see jobs.claim). */
+  let orphansAt = -Infinity;
 
   return {
     /**
@@ -37,7 +39,16 @@ export function createJobRunner(deps: {
       const { signal } = stopping;
       if (signal.aborted) return false;
       const express = lane === 'express';
-      const job = await store.jobs.claim(clock(), deps.leaseMs, lane, express ? lastExpress : null);
+      const now = clock();
+      const orphans = express && now - orphansAt >= ORPHAN_CHECK_MS;
+      if (orphans) orphansAt = now;
+      const job = await store.jobs.claim(
+        now,
+        deps.leaseMs,
+        lane,
+        express ? lastExpress : null,
+        orphans,
+      );
       if (express) lastExpress = job?.workspaceId ?? null;
       if (!job) return false;
       return run(job, signal);
@@ -86,3 +97,6 @@ export function createJobRunner(deps: {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/** How often the express loop looks for a job whose worker died: far below any lease. */
+const ORPHAN_CHECK_MS = 1_000;

@@ -99,12 +99,18 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       leaseMs: number,
       lane?: Lane,
       after: string | null = null,
+      /**
+       * Express: look first for a job whose worker died (`running`, lease run out), which no
+       * workspace probe sees. A loop asks about once a second, not on every claim: leases
+       * last far longer, and it saves a round trip on the single-user send's path.
+       */
+      orphans = true,
     ): Promise<Job | undefined> {
       if (lane !== 'express') return claimOldest(now, leaseMs, lane, {});
-      // A job whose worker died is `running` with its lease run out, and no probe below sees
-      // it: it goes first (running jobs are few, so this is one short index range).
-      const orphan = await claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
-      if (orphan) return orphan;
+      if (orphans) {
+        const orphan = await claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
+        if (orphan) return orphan;
+      }
       let cursor = after;
       let wrapped = after === null;
       const visited = new Set<string>();

@@ -203,4 +203,21 @@ describe.each(DIALECTS)('lanes in the claims on %s', (dialect) => {
     expect(await store.jobs.claim(now + 5_000, 10_000, 'express', null)).toBeUndefined();
     expect((await store.jobs.claim(now + 10_001, 10_000, 'express', 'ws_jc'))?.id).toBe(dead);
   });
+
+  it('writes express deliveries leased to their writer: no claim takes them, and a re-run returns none', async () => {
+    const leased = { ...delivery('ws_h', 'express', now), leaseUntil: now + 10_000 };
+    const queued = delivery('ws_h', 'express', now);
+    const rows = await store.deliveries.insertMany([leased, queued]);
+    // Only the leased row comes back, as a claim would give it: its first attempt.
+    expect(rows.map((r) => [r.id, r.lease_until, r.attempts])).toEqual([
+      [leased.id, now + 10_000, 1],
+    ]);
+    const claim = await store.deliveries.claimExpress(now, 10_000, 100, null);
+    expect(claim.rows.map((r) => r.id)).toEqual([queued.id]);
+    // A fan-out slice written again after a crash inserts nothing, so hands nothing off.
+    expect(await store.deliveries.insertMany([{ ...leased, id: newId('dlv') }])).toEqual([]);
+    // Its writer died: the lease runs out and a claim takes it, as after any claim.
+    const later = await store.deliveries.claimExpress(now + 10_001, 10_000, 100, null);
+    expect(later.rows.map((r) => [r.id, r.attempts])).toContainEqual([leased.id, 2]);
+  });
 });
