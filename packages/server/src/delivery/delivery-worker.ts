@@ -61,6 +61,8 @@ export function createDeliveryWorker(deps: {
   const slots = createLimiter(options.batchesInFlight);
   const expressSlots = createLimiter(options.expressBatchesInFlight ?? 2);
   const inFlight = new Set<Promise<void>>();
+  /** Express slots reserved for a fan-out's hand-off, not yet handed (reserveExpress). */
+  const handOffs: Array<() => void> = [];
   let stopping = false;
   /** The workspace each lane's last claim ended at: the next starts after it (round-robin). */
   const lastWorkspace: Record<Lane, string | null> = { express: null, bulk: null };
@@ -407,12 +409,23 @@ export function createDeliveryWorker(deps: {
      * when stopping: they are written unleased and claimed as usual.
      */
     reserveExpress(): boolean {
-      return !stopping && expressSlots.tryAcquire();
+      if (stopping || !expressSlots.tryAcquire()) return false;
+      // In flight from now on: `stop` waits for the hand-off (and then the batch), so rows
+      // leased mid-shutdown are sent or released, not left to their lease running out.
+      let handedOff!: () => void;
+      const pending = new Promise<void>((resolve) => (handedOff = resolve));
+      inFlight.add(pending);
+      handOffs.push(() => {
+        inFlight.delete(pending);
+        handedOff();
+      });
+      return true;
     },
     /** Sends deliveries leased to this process in the slot `reserveExpress` took (none: gives it back). */
     deliverReserved(batch: DeliveryRow[]): void {
       if (batch.length === 0) expressSlots.release();
       else start(batch, expressSlots);
+      handOffs.shift()?.();
     },
     /** Claims, sends and records one batch, express first, waiting for it (tests and scripts). */
     async runOnce(): Promise<number> {
