@@ -61,9 +61,11 @@ export function createDeliveryWorker(deps: {
   const slots = createLimiter(options.batchesInFlight);
   const expressSlots = createLimiter(options.expressBatchesInFlight ?? 2);
   const inFlight = new Set<Promise<void>>();
+  /** Express slots reserved for a fan-out's hand-off, not yet handed (reserveExpress). */
+  const handOffs: Array<() => void> = [];
   let stopping = false;
-  /** The workspace of the last bulk batch: the next claim starts after it (round-robin). */
-  let lastWorkspace: string | null = null;
+  /** The workspace each lane's last claim ended at: the next starts after it (round-robin). */
+  const lastWorkspace: Record<Lane, string | null> = { express: null, bulk: null };
 
   type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
@@ -346,16 +348,16 @@ export function createDeliveryWorker(deps: {
 
   /** Claims one batch of `lane` (never mixed) and starts sending it. */
   async function claim(lane: Lane): Promise<DeliveryRow[]> {
-    const now = clock();
-    if (lane === 'express')
-      return store.deliveries.claimExpress(now, options.leaseMs, options.expressBatchSize ?? 100);
-    const { rows, workspaceId } = await store.deliveries.claimBulk(
-      now,
+    const claimLane =
+      lane === 'express' ? store.deliveries.claimExpress : store.deliveries.claimBulk;
+    const limit = lane === 'express' ? (options.expressBatchSize ?? 100) : options.batchSize;
+    const { rows, workspaceId } = await claimLane(
+      clock(),
       options.leaseMs,
-      options.batchSize,
-      lastWorkspace,
+      limit,
+      lastWorkspace[lane],
     );
-    lastWorkspace = workspaceId;
+    lastWorkspace[lane] = workspaceId;
     return rows;
   }
 
@@ -370,6 +372,12 @@ export function createDeliveryWorker(deps: {
       if (batch.length === 0) laneSlots.release();
     }
     if (batch.length === 0) return false;
+    start(batch, laneSlots);
+    return true;
+  }
+
+  /** Sends a batch in the slot it holds, which it gives back when recorded. */
+  function start(batch: DeliveryRow[], laneSlots: typeof slots): void {
     const running = deliver(batch)
       .catch((error: Error) => {
         // The batch's leases run out and the next claim sends what was not recorded.
@@ -380,7 +388,6 @@ export function createDeliveryWorker(deps: {
         laneSlots.release();
       });
     inFlight.add(running);
-    return true;
   }
 
   return {
@@ -394,6 +401,31 @@ export function createDeliveryWorker(deps: {
     /** `claimNext` for the express lane. */
     async claimExpress(): Promise<boolean> {
       return claimInto('express');
+    },
+    /**
+     * The express hand-off (fan-out.ts): takes an express batch slot if one is free, so the
+     * deliveries about to be written can be leased to this process as they are inserted and
+     * sent without a claim — no wake-up, no claim round trip. False when none is free or
+     * when stopping: they are written unleased and claimed as usual.
+     */
+    reserveExpress(): boolean {
+      if (stopping || !expressSlots.tryAcquire()) return false;
+      // In flight from now on: `stop` waits for the hand-off (and then the batch), so rows
+      // leased mid-shutdown are sent or released, not left to their lease running out.
+      let handedOff!: () => void;
+      const pending = new Promise<void>((resolve) => (handedOff = resolve));
+      inFlight.add(pending);
+      handOffs.push(() => {
+        inFlight.delete(pending);
+        handedOff();
+      });
+      return true;
+    },
+    /** Sends deliveries leased to this process in the slot `reserveExpress` took (none: gives it back). */
+    deliverReserved(batch: DeliveryRow[]): void {
+      if (batch.length === 0) expressSlots.release();
+      else start(batch, expressSlots);
+      handOffs.shift()?.();
     },
     /** Claims, sends and records one batch, express first, waiting for it (tests and scripts). */
     async runOnce(): Promise<number> {

@@ -113,6 +113,10 @@ export function createDeliveryEngine(deps: {
         window: options.fanOutWindow,
         leaseMs: options.leaseMs,
         onDeliveriesQueued: wakeDeliveries,
+        expressHandOff: {
+          reserve: deliveryWorker.reserveExpress,
+          deliver: deliveryWorker.deliverReserved,
+        },
       }),
     },
   });

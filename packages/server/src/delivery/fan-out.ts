@@ -4,6 +4,7 @@ import { newId } from '../storage/ids.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
+import type { DeliveryRow } from '../storage/deliveries.ts';
 import type { TargetRow } from '../storage/targeting.ts';
 import { nextTurn } from './next-turn.ts';
 
@@ -38,6 +39,12 @@ export function createFanOut(deps: {
   window: number;
   leaseMs: number;
   onDeliveriesQueued: () => void;
+  /**
+   * An express fan-out hands its deliveries straight to this process's delivery worker:
+   * written leased in the slice's transaction when `reserve()` got a batch slot, then given
+   * to `deliver` once committed (a crash leaves the leases to run out, as after a claim).
+   */
+  expressHandOff?: { reserve(): boolean; deliver(rows: DeliveryRow[]): void };
 }) {
   const { store, clock } = deps;
 
@@ -108,10 +115,10 @@ export function createFanOut(deps: {
         const slice = rows.slice(at, at + WRITE_SLICE);
         const last = at + WRITE_SLICE >= rows.length;
         const sliceCursor = last ? next : (slice.at(-1)?.id ?? next);
-        const cancelled = await writeSlice(slices, slice, done, sliceCursor);
+        const { cancelled, queuedUnleased } = await writeSlice(slices, slice, done, sliceCursor);
         if (cancelled) return { targeted: done };
         done += slice.length;
-        if (slice.length > 0) deps.onDeliveriesQueued();
+        if (queuedUnleased) deps.onDeliveriesQueued();
         if (!last) {
           signal?.throwIfAborted();
           await nextTurn();
@@ -125,8 +132,9 @@ export function createFanOut(deps: {
   };
 
   /**
-   * One slice's deliveries and the checkpoint after it, in one transaction; true if cancelled.
-   * The snapshot goes with the last slice, or with a cancel.
+   * One slice's deliveries and the checkpoint after it, in one transaction. The snapshot goes
+   * with the last slice, or with a cancel. Express deliveries are handed to this process's
+   * worker when it has a free slot (see `expressHandOff`).
    */
   async function writeSlice(
     of: {
@@ -139,21 +147,42 @@ export function createFanOut(deps: {
     rows: TargetRow[],
     before: number,
     cursor: string | null,
-  ): Promise<boolean> {
+  ): Promise<{ cancelled: boolean; queuedUnleased: boolean }> {
     const { job, notification } = of;
     const now = clock();
     const done = before + rows.length;
-    return store.transaction(async (tx) => {
+    const handOff =
+      job.lane === 'express' && rows.length > 0 && deps.expressHandOff?.reserve()
+        ? deps.expressHandOff
+        : undefined;
+    const leaseUntil = handOff ? now + deps.leaseMs : undefined;
+    let leased: DeliveryRow[] = [];
+    try {
+      const written = await store.transaction((tx) => write(tx));
+      // Committed: only now may they go (a rollback sends nothing and gives the slot back).
+      leased = written.leased;
+      return {
+        cancelled: written.cancelled,
+        queuedUnleased: !written.cancelled && rows.length > leased.length,
+      };
+    } finally {
+      handOff?.deliver(leased);
+    }
+
+    async function write(tx: Store): Promise<{ cancelled: boolean; leased: DeliveryRow[] }> {
       // A cancel committed since the last page: write nothing more (see notifications.cancel).
       if (await tx.notifications.isCancelled(notification.id)) {
         if (of.snapshot) await tx.targeting.dropSnapshot(notification.id);
-        return true;
+        return { cancelled: true, leased: [] };
       }
-      await tx.deliveries.insertMany(
+      const inserted = await tx.deliveries.insertMany(
         rows.map((subscriber, i) => {
           const due = notification.throttle
             ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
             : now;
+          const nextAttemptAt = notification.deliveryWindow
+            ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
+            : due;
           return {
             id: newId('dlv'),
             notificationId: notification.id,
@@ -163,12 +192,12 @@ export function createFanOut(deps: {
             campaignId: notification.campaignId,
             messageId: notification.messageId,
             status: 'queued',
-            nextAttemptAt: notification.deliveryWindow
-              ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
-              : due,
+            nextAttemptAt,
             expiresAt: notification.expiresAt,
             cappingIgnored: notification.ignoreCapping,
             lane: job.lane,
+            // Handed off only when due now; a later one (quiet hours) waits for its claim.
+            ...(leaseUntil !== undefined && nextAttemptAt <= now && { leaseUntil }),
           };
         }),
       );
@@ -183,7 +212,8 @@ export function createFanOut(deps: {
         now,
       );
       if (of.snapshot && cursor === null) await tx.targeting.dropSnapshot(notification.id);
-      return false;
-    });
+      // Only rows this transaction inserted, and leased because they were due.
+      return { cancelled: false, leased: inserted };
+    }
   }
 }

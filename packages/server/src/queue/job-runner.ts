@@ -25,6 +25,10 @@ export function createJobRunner(deps: {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
   let stopping = new AbortController();
+  /** The workspace of the last express job: the next express claim starts after it. */
+  let lastExpress: string | null = null;
+  /** When the express loop last looked for jobs whose worker died (see jobs.claim). */
+  let orphansAt = -Infinity;
 
   return {
     /**
@@ -34,7 +38,18 @@ export function createJobRunner(deps: {
     async runOnce(lane?: Lane): Promise<boolean> {
       const { signal } = stopping;
       if (signal.aborted) return false;
-      const job = await store.jobs.claim(clock(), deps.leaseMs, lane);
+      const express = lane === 'express';
+      const now = clock();
+      const orphans = express && now - orphansAt >= ORPHAN_CHECK_MS;
+      if (orphans) orphansAt = now;
+      const job = await store.jobs.claim(
+        now,
+        deps.leaseMs,
+        lane,
+        express ? lastExpress : null,
+        orphans,
+      );
+      if (express) lastExpress = job?.workspaceId ?? null;
       if (!job) return false;
       return run(job, signal);
     },
@@ -82,3 +97,6 @@ export function createJobRunner(deps: {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/** How often the express loop looks for a job whose worker died: far below any lease. */
+const ORPHAN_CHECK_MS = 1_000;

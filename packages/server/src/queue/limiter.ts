@@ -21,6 +21,12 @@ export function createLimiter(limit: number) {
       }
       return new Promise((resolve) => (ahead ? first : waiting).push(resolve));
     },
+    /** A slot if one is free now, without waiting: false when all are held. */
+    tryAcquire(): boolean {
+      if (held >= limit) return false;
+      held += 1;
+      return true;
+    },
     release(): void {
       const next = first.shift() ?? waiting.shift();
       // The slot passes straight to the next waiter, so `held` stays the same.

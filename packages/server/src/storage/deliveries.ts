@@ -1,11 +1,10 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
-import type { Lane } from '../domain/lane.ts';
 import type { DialectName } from './database.ts';
 import type { StatIncrement } from './campaigns.ts';
 import { countEndings } from './subscriber-stats.ts';
 import type { Database, DeliveryStatus, DeliveryTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
-import { claimable } from './lease-claim.ts';
+import { createLaneClaims } from './lane-claims.ts';
 import { cappedAtFanOut, deliveryEvents } from './delivery-events.ts';
 import { enqueueEvents } from './outbox.ts';
 import type { DeliveryResult, DeliveryRow, NewDelivery } from './delivery-types.ts';
@@ -42,6 +41,7 @@ function emptyCounts(): NotificationCounts {
 const INSERT_CHUNK = 2_000;
 
 export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) {
+  const claims = createLaneClaims(db, dialect);
   const deliveries = {
     /**
      * Idempotent: a delivery for the same (notification, subscriber) is written once. Rows
@@ -49,25 +49,31 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
      * writes every delivery through here, and building a 15-column VALUES list costs the
      * main thread ~9 µs a row against ~3 µs for the JSON (SQLite; ~6 against ~1 on PostgreSQL).
      */
-    async insertMany(rows: readonly NewDelivery[], trx: Kysely<Database> = db): Promise<void> {
+    async insertMany(
+      rows: readonly NewDelivery[],
+      trx: Kysely<Database> = db,
+    ): Promise<DeliveryRow[]> {
+      /** Rows written leased (`leaseUntil`), for their writer to send: only those inserted. */
+      const leased: DeliveryRow[] = [];
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        const returning = chunk.some((r) => r.leaseUntil !== undefined);
         const json = JSON.stringify(
-          rows
-            .slice(i, i + INSERT_CHUNK)
-            .map((r) => [
-              r.id,
-              r.notificationId,
-              r.workspaceId,
-              r.subscriberId,
-              r.siteId,
-              r.campaignId,
-              r.messageId,
-              r.status,
-              r.nextAttemptAt,
-              r.expiresAt,
-              r.cappingIgnored ? 1 : 0,
-              r.lane ?? 'bulk',
-            ]),
+          chunk.map((r) => [
+            r.id,
+            r.notificationId,
+            r.workspaceId,
+            r.subscriberId,
+            r.siteId,
+            r.campaignId,
+            r.messageId,
+            r.status,
+            r.nextAttemptAt,
+            r.expiresAt,
+            r.cappingIgnored ? 1 : 0,
+            r.lane ?? 'bulk',
+            r.leaseUntil ?? null,
+          ]),
         );
         const column = (index: number, type: 'TEXT' | 'BIGINT' | 'INTEGER') =>
           dialect === 'postgres'
@@ -78,26 +84,30 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
             ? sql`jsonb_array_elements(${json}::jsonb) r`
             : sql`json_each(${json}) r`;
         // `WHERE true`: SQLite would read `ON` as a join's without it.
-        await sql`
+        const inserted = await sql<DeliveryRow>`
           INSERT INTO deliveries (id, notification_id, workspace_id, subscriber_id, site_id,
             campaign_id, message_id, status, next_attempt_at, lease_until, expires_at, sent_at,
-            finished_at, last_error, capping_ignored, lane)
+            finished_at, last_error, capping_ignored, lane, attempts)
           SELECT id, notification_id, workspace_id, subscriber_id, site_id, campaign_id,
-            message_id, status, next_attempt_at, NULL, expires_at, NULL,
+            message_id, status, next_attempt_at, lease_until, expires_at, NULL,
             CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END, NULL, capping_ignored,
-            lane
+            lane, CASE WHEN lease_until IS NULL THEN 0 ELSE 1 END
           FROM (SELECT ${column(0, 'TEXT')} AS id, ${column(1, 'TEXT')} AS notification_id,
               ${column(2, 'TEXT')} AS workspace_id, ${column(3, 'TEXT')} AS subscriber_id,
               ${column(4, 'TEXT')} AS site_id, ${column(5, 'TEXT')} AS campaign_id,
               ${column(6, 'TEXT')} AS message_id, ${column(7, 'TEXT')} AS status,
               ${column(8, 'BIGINT')} AS next_attempt_at, ${column(9, 'BIGINT')} AS expires_at,
-              ${column(10, 'INTEGER')} AS capping_ignored, ${column(11, 'TEXT')} AS lane
+              ${column(10, 'INTEGER')} AS capping_ignored, ${column(11, 'TEXT')} AS lane,
+              ${column(12, 'BIGINT')} AS lease_until
             FROM ${source}) d
           WHERE true
-          ON CONFLICT (notification_id, subscriber_id) DO NOTHING`.execute(trx);
+          ON CONFLICT (notification_id, subscriber_id) DO NOTHING
+          ${returning ? sql`RETURNING *` : sql``}`.execute(trx);
+        for (const row of inserted.rows) if (row.lease_until !== null) leased.push(row);
       }
       // Events out. A re-run fan-out page (after a crash) was rolled back with its events.
       await enqueueEvents(trx, cappedAtFanOut(rows));
+      return leased;
     },
 
     /**
@@ -106,43 +116,17 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
      * again (at least once). The workers use the lane claims below; this is for scripts.
      */
     async claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      const express = await deliveries.claimExpress(now, leaseMs, limit);
-      if (express.length === limit) return express;
-      const bulk = await deliveries.claimBulk(now, leaseMs, limit - express.length, null);
-      return [...express, ...bulk.rows];
+      const express = await claims.express(now, leaseMs, limit, null);
+      if (express.rows.length === limit) return express.rows;
+      const bulk = await claims.bulk(now, leaseMs, limit - express.rows.length, null);
+      return [...express.rows, ...bulk.rows];
     },
 
-    /** Claims due express deliveries, oldest first, through `deliveries_lane_due`. */
-    async claimExpress(now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-      return lease(dueQuery(now, 'express').orderBy('next_attempt_at').limit(limit), now, leaseMs);
-    },
+    /** Express deliveries, fair between workspaces: see lane-claims.ts. */
+    claimExpress: claims.express,
 
-    /**
-     * Claims a batch of one workspace's due bulk deliveries: the first workspace after
-     * `after` (in id order, wrapping around) that has some. A worker passes the workspace of
-     * its last batch, so workspaces take turns batch by batch — one tenant's million-row
-     * broadcast and another's thousand go out side by side. Finding the next workspace is
-     * one index probe per workspace with queued bulk rows (`deliveries_lane_workspace_due`).
-     */
-    async claimBulk(
-      now: number,
-      leaseMs: number,
-      limit: number,
-      after: string | null,
-    ): Promise<{ rows: DeliveryRow[]; workspaceId: string | null }> {
-      const first = await nextBulkWorkspace(now, after);
-      const workspaceId = first ?? (after === null ? null : await nextBulkWorkspace(now, null));
-      if (workspaceId === null) return { rows: [], workspaceId: null };
-      const rows = await lease(
-        dueQuery(now, 'bulk')
-          .where('workspace_id', '=', workspaceId)
-          .orderBy('next_attempt_at')
-          .limit(limit),
-        now,
-        leaseMs,
-      );
-      return { rows, workspaceId };
-    },
+    /** A batch of one workspace's bulk deliveries, workspaces in turn: see lane-claims.ts. */
+    claimBulk: claims.bulk,
 
     /**
      * Renews the lease on deliveries a worker still holds (its batch is still sending), but
@@ -288,63 +272,8 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
     },
   };
 
-  function dueQuery(now: number, lane: Lane) {
-    return db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('status', '=', 'queued')
-      .where('lane', '=', lane)
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-  }
-
-  function lease(
-    due: ReturnType<typeof dueQuery>,
-    now: number,
-    leaseMs: number,
-  ): Promise<DeliveryRow[]> {
-    const locked = claimable(due, dialect);
-    return db
-      .updateTable('deliveries')
-      .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-      .where('id', 'in', locked)
-      .returningAll()
-      .execute();
-  }
-
-  /**
-   * The first workspace after `after` with a due, unleased bulk delivery. Each step is an
-   * index probe: the next workspace with queued bulk rows, then whether one of its rows is
-   * due. Bounded: after {@link WORKSPACE_PROBES} workspaces with nothing due, none.
-   */
-  async function nextBulkWorkspace(now: number, after: string | null): Promise<string | null> {
-    let cursor = after;
-    for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
-      const next = await db
-        .selectFrom('deliveries')
-        .select('workspace_id')
-        .where('status', '=', 'queued')
-        .where('lane', '=', 'bulk')
-        .$if(cursor !== null, (q) => q.where('workspace_id', '>', cursor as string))
-        .orderBy('workspace_id')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) return null;
-      const due = await dueQuery(now, 'bulk')
-        .where('workspace_id', '=', next.workspace_id)
-        .limit(1)
-        .executeTakeFirst();
-      if (due) return next.workspace_id;
-      cursor = next.workspace_id;
-    }
-    return null;
-  }
-
   return deliveries;
 }
-
-/** Workspaces with queued but not yet due bulk rows a claim looks past before it gives up. */
-const WORKSPACE_PROBES = 100;
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 

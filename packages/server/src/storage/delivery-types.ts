@@ -20,6 +20,11 @@ export interface NewDelivery {
   cappingIgnored?: boolean;
   /** Default `bulk`; `express` rows are claimed first (domain/lane.ts). */
   lane?: Lane;
+  /**
+   * Written already leased (as a claim would: its first attempt) to the process that writes
+   * it, which sends it without a claim; its lease runs out like a claim's if that process dies.
+   */
+  leaseUntil?: number;
 }
 
 /** What happened to one claimed delivery, decided by the worker. */

@@ -47,7 +47,7 @@ function toJob(row: Selectable<JobTable>): Job {
  * one UPDATE … RETURNING statement, which SQLite runs under its single write lock).
  */
 export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
-  return {
+  const jobs = {
     async enqueue(
       job: {
         workspaceId: string;
@@ -85,51 +85,50 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
     },
 
     /**
-     * Claims one due job of `lane` (any lane when omitted, express first). Express jobs go
-     * oldest first. Bulk jobs go to the workspace running the fewest jobs right now, then
-     * oldest first: with several job loops (and processes) each workspace gets its turn, and
-     * one tenant's import or million-subscriber fan-out does not hold the others' work.
+     * Claims one due job of `lane` (any lane when omitted, express first). Both lanes are
+     * shared between workspaces. Express jobs go round-robin: the first workspace after
+     * `after` (the workspace of this loop's last express job, in id order, wrapping around)
+     * that has a due one gives its oldest, so one tenant's flood of trigger or single-user
+     * sends holds another's back by one job, not by the whole backlog; the next workspace is
+     * one index probe (`jobs_lane_workspace_due`). Bulk jobs go to the workspace running the
+     * fewest jobs right now, then oldest first: with several job loops (and processes) one
+     * tenant's import or million-subscriber fan-out does not hold the others' work.
      */
-    async claim(now: number, leaseMs: number, lane?: Lane): Promise<Job | undefined> {
-      let due = db
-        .selectFrom('jobs as j')
-        .select('j.id')
-        .where('j.run_at', '<=', now)
-        .where((eb) =>
-          eb.or([
-            eb('j.status', '=', 'queued'),
-            eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)]),
-          ]),
-        )
-        .$if(lane !== undefined, (q) => q.where('j.lane', '=', lane as Lane))
-        .$if(lane === undefined, (q) =>
-          q.orderBy(sql`case when j.lane = 'express' then 0 else 1 end`),
-        )
-        .$if(lane === 'bulk', (q) =>
-          q.orderBy((eb) =>
-            eb
-              .selectFrom('jobs as r')
-              .select((c) => c.fn.countAll().as('n'))
-              .where('r.status', '=', 'running')
-              .where('r.lease_until', '>=', now)
-              .whereRef('r.workspace_id', '=', 'j.workspace_id'),
-          ),
-        )
-        .orderBy('j.run_at')
-        .limit(1);
-      due = claimable(due, dialect);
-      const row = await db
-        .updateTable('jobs')
-        .set({
-          status: 'running',
-          lease_until: now + leaseMs,
-          attempts: sql`attempts + 1`,
-          updated_at: now,
-        })
-        .where('id', '=', (eb) => eb.selectFrom(due.as('due')).select('due.id'))
-        .returningAll()
-        .executeTakeFirst();
-      return row && toJob(row);
+    async claim(
+      now: number,
+      leaseMs: number,
+      lane?: Lane,
+      after: string | null = null,
+      /**
+       * Express: look first for a job whose worker died (`running`, lease run out), which no
+       * workspace probe sees. A loop asks about once a second, not on every claim: leases
+       * last far longer, and it saves a round trip on the single-user send's path.
+       */
+      orphans = true,
+    ): Promise<Job | undefined> {
+      if (lane !== 'express') return claimOldest(now, leaseMs, lane, {});
+      if (orphans) {
+        const orphan = await claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
+        if (orphan) return orphan;
+      }
+      let cursor = after;
+      let wrapped = after === null;
+      const visited = new Set<string>();
+      for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
+        const workspaceId = await nextQueuedWorkspace('express', cursor);
+        if (workspaceId === null) {
+          if (wrapped) break;
+          wrapped = true;
+          cursor = null;
+          continue;
+        }
+        if (visited.has(workspaceId)) break;
+        visited.add(workspaceId);
+        cursor = workspaceId;
+        const job = await claimOldest(now, leaseMs, 'express', { workspaceId });
+        if (job) return job;
+      }
+      return undefined;
     },
 
     /** Saves progress (and the payload's cursor) and extends the lease in one write. */
@@ -235,6 +234,85 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
       return row && toJob(row);
     },
   };
+  return jobs;
+
+  /** The first workspace after `after` with queued jobs in `lane`: one index probe. */
+  async function nextQueuedWorkspace(lane: Lane, after: string | null): Promise<string | null> {
+    const next = await db
+      .selectFrom('jobs')
+      .select('workspace_id')
+      .where('status', '=', 'queued')
+      .where('lane', '=', lane)
+      .$if(after !== null, (q) => q.where('workspace_id', '>', after as string))
+      // With `run_at`, only `jobs_lane_workspace_due` gives this order (see lane-claims.ts).
+      .orderBy('workspace_id')
+      .orderBy('run_at')
+      .limit(1)
+      .executeTakeFirst();
+    return next?.workspace_id ?? null;
+  }
+
+  /**
+   * Claims the oldest due job of `lane` (any lane, express first, when omitted) — only a
+   * queued one of one workspace (in `jobs_lane_workspace_due` order), or only one whose
+   * lease ran out, when asked.
+   */
+  async function claimOldest(
+    now: number,
+    leaseMs: number,
+    lane: Lane | undefined,
+    only: { workspaceId?: string; leaseRanOut?: boolean },
+  ): Promise<Job | undefined> {
+    let due = db
+      .selectFrom('jobs as j')
+      .select('j.id')
+      .where('j.run_at', '<=', now)
+      .where((eb) =>
+        only.leaseRanOut
+          ? eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)])
+          : only.workspaceId !== undefined
+            ? eb('j.status', '=', 'queued')
+            : eb.or([
+                eb('j.status', '=', 'queued'),
+                eb.and([eb('j.status', '=', 'running'), eb('j.lease_until', '<', now)]),
+              ]),
+      )
+      .$if(only.workspaceId !== undefined, (q) =>
+        q.where('j.workspace_id', '=', only.workspaceId as string),
+      )
+      .$if(lane !== undefined, (q) => q.where('j.lane', '=', lane as Lane))
+      .$if(lane === undefined, (q) =>
+        q.orderBy(sql`case when j.lane = 'express' then 0 else 1 end`),
+      )
+      .$if(lane === 'bulk', (q) =>
+        q.orderBy((eb) =>
+          eb
+            .selectFrom('jobs as r')
+            .select((c) => c.fn.countAll().as('n'))
+            .where('r.status', '=', 'running')
+            .where('r.lease_until', '>=', now)
+            .whereRef('r.workspace_id', '=', 'j.workspace_id'),
+        ),
+      )
+      .orderBy('j.run_at')
+      .limit(1);
+    due = claimable(due, dialect);
+    const row = await db
+      .updateTable('jobs')
+      .set({
+        status: 'running',
+        lease_until: now + leaseMs,
+        attempts: sql`attempts + 1`,
+        updated_at: now,
+      })
+      .where('id', '=', (eb) => eb.selectFrom(due.as('due')).select('due.id'))
+      .returningAll()
+      .executeTakeFirst();
+    return row && toJob(row);
+  }
 }
+
+/** Workspaces with queued but not yet due express jobs a claim looks past before it gives up. */
+const WORKSPACE_PROBES = 100;
 
 export type JobStore = ReturnType<typeof createJobStore>;

@@ -13,6 +13,7 @@ import { migration as rules } from './migrations/0014_rules.ts';
 import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
+import { migration as fairExpress } from './migrations/0020_fair_express.ts';
 
 /**
  * Migrations in code, one file each under migrations/, applied on start in name order. The
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015_accounts': accounts,
   '0016_rollups': rollups,
   '0017_webhooks': webhooks,
+  '0020_fair_express': fairExpress,
 };
 
 export const migrationProvider: MigrationProvider = {
