@@ -3,7 +3,7 @@ import { vapidSubjectWarnings } from '../domain/vapid-subject.ts';
 import type { Campaign, CampaignMessage, StatCounts } from '../storage/campaigns.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
-import type { Subscriber } from '../storage/subscribers.ts';
+import type { SubscriberListing } from '../storage/subscribers.ts';
 import {
   cappingSchema,
   categorySchema,
@@ -99,7 +99,7 @@ export const subscriberSchema = z
   })
   .meta({ id: 'Subscriber' });
 
-export function subscriberJson(s: Subscriber): z.input<typeof subscriberSchema> {
+export function subscriberJson(s: SubscriberListing): z.input<typeof subscriberSchema> {
   return {
     id: s.id,
     siteId: s.siteId,
