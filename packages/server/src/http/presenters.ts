@@ -4,6 +4,7 @@ import type { Campaign, CampaignMessage, StatCounts } from '../storage/campaigns
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
 import type { SubscriberListing } from '../storage/subscribers.ts';
+import { toIso } from './iso-time.ts';
 import {
   cappingSchema,
   categorySchema,
@@ -16,7 +17,7 @@ import {
 export function iso(ms: number): string;
 export function iso(ms: number | null | undefined): string | null;
 export function iso(ms: number | null | undefined) {
-  return ms == null ? null : new Date(ms).toISOString();
+  return ms == null ? null : toIso(ms);
 }
 
 const isoTime = z.iso.datetime();
