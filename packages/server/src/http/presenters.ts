@@ -3,7 +3,8 @@ import { vapidSubjectWarnings } from '../domain/vapid-subject.ts';
 import type { Campaign, CampaignMessage, StatCounts } from '../storage/campaigns.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Site } from '../storage/sites.ts';
-import type { Subscriber } from '../storage/subscribers.ts';
+import type { SubscriberListing } from '../storage/subscribers.ts';
+import { toIso } from './iso-time.ts';
 import {
   cappingSchema,
   categorySchema,
@@ -16,7 +17,7 @@ import {
 export function iso(ms: number): string;
 export function iso(ms: number | null | undefined): string | null;
 export function iso(ms: number | null | undefined) {
-  return ms == null ? null : new Date(ms).toISOString();
+  return ms == null ? null : toIso(ms);
 }
 
 const isoTime = z.iso.datetime();
@@ -99,7 +100,7 @@ export const subscriberSchema = z
   })
   .meta({ id: 'Subscriber' });
 
-export function subscriberJson(s: Subscriber): z.input<typeof subscriberSchema> {
+export function subscriberJson(s: SubscriberListing): z.input<typeof subscriberSchema> {
   return {
     id: s.id,
     siteId: s.siteId,

@@ -75,7 +75,7 @@ function repositories(
     audiences,
     workspaces: createWorkspaceStore(kysely),
     sites: createSiteStore(kysely, opts.secrets),
-    subscribers: createSubscriberStore(kysely),
+    subscribers: createSubscriberStore(kysely, dialect),
     subscriberImport: createSubscriberImport(kysely),
     /** A subscriber's recent events and pushes (its dashboard page). */
     activity: createSubscriberActivity(kysely),

@@ -1,12 +1,15 @@
-import type { Kysely, RawBuilder, Selectable, SqlBool } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { PushSubscriptionWire } from '../wire.ts';
+import type { DialectName } from './database.ts';
 import type { SubscriberEnding } from '../domain/webhook-events.ts';
 import { newId } from './ids.ts';
 import { enqueueEvents } from './outbox.ts';
-import { inCategories } from './rule-sql.ts';
 import type { Database, SubscriberTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
-import { cursorPage, type Page, type PageRequest } from './cursor-page.ts';
+import type { PageRequest } from './cursor-page.ts';
+import { listSubscribers, type SubscriberFilter } from './subscriber-list.ts';
+
+export type { SubscriberFilter, SubscriberListing } from './subscriber-list.ts';
 import {
   countCategoryChanges,
   countEndings,
@@ -44,14 +47,6 @@ export interface SubscriptionInput {
   language?: string;
 }
 
-export interface SubscriberFilter {
-  siteId?: string;
-  externalId?: string;
-  category?: string;
-  /** Membership of an audience, as its SQL predicate (storage/audiences.ts). */
-  inAudience?: RawBuilder<SqlBool>;
-}
-
 function toSubscriber(row: Selectable<SubscriberTable>, categories: string[]): Subscriber {
   return {
     id: row.id,
@@ -70,7 +65,7 @@ function toSubscriber(row: Selectable<SubscriberTable>, categories: string[]): S
   };
 }
 
-export function createSubscriberStore(db: Kysely<Database>) {
+export function createSubscriberStore(db: Kysely<Database>, dialect: DialectName) {
   async function categoriesOf(ids: readonly string[]): Promise<Map<string, string[]>> {
     const byId = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return byId;
@@ -280,25 +275,9 @@ export function createSubscriberStore(db: Kysely<Database>) {
       return row && (await withCategories([row]))[0];
     },
 
-    async list(
-      workspaceId: string,
-      filter: SubscriberFilter,
-      page: PageRequest,
-    ): Promise<Page<Subscriber>> {
-      let query = db
-        .selectFrom('subscribers')
-        .selectAll('subscribers')
-        .where('subscribers.workspace_id', '=', workspaceId);
-      if (filter.siteId) query = query.where('subscribers.site_id', '=', filter.siteId);
-      if (filter.externalId) query = query.where('subscribers.external_id', '=', filter.externalId);
-      if (filter.category) query = query.where(inCategories([filter.category]));
-      if (filter.inAudience) query = query.where(filter.inAudience);
-      if (page.cursor) query = query.where('subscribers.id', '>', page.cursor);
-      return cursorPage(query.orderBy('subscribers.id'), page, {
-        cursorOf: (row) => row.id,
-        map: withCategories,
-      });
-    },
+    /** One page of the workspace's subscribers, without their push keys (subscriber-list.ts). */
+    list: (workspaceId: string, filter: SubscriberFilter, page: PageRequest) =>
+      listSubscribers(db, dialect, workspaceId, filter, page),
 
     /** ID sync from a server (Segment identify): every subscriber of the workspace with this anonymous id. */
     async linkAnonymousInWorkspace(
