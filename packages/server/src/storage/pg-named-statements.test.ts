@@ -47,10 +47,9 @@ describe('named statements on postgres', () => {
         conn,
       );
       const many = Array.from({ length: 150 }, (_, i) => i + 10);
-      await conn
-        .insertInto('named_ddl' as 'workspaces')
-        .values(many.map((id) => ({ id: id as unknown as string })))
-        .execute();
+      await sql`INSERT INTO named_ddl (id) VALUES ${sql.join(many.map((id) => sql`(${id})`))}`.execute(
+        conn,
+      );
       const texts = await prepared(conn);
       expect(texts.some((t) => t.includes('named_ddl'))).toBe(false);
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM named_ddl`.execute(
