@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { NewEvent } from './events.ts';
-import { newId } from './ids.ts';
+import { newIds } from './ids.ts';
 import { toJson } from './json.ts';
 import type { Database } from './schema.ts';
 import { inTransaction } from './transaction.ts';
@@ -52,25 +52,27 @@ async function storePostgres(
   now: number,
   unlessTriggers: boolean,
 ): Promise<NewEvent[] | null> {
-  const ids = write.events.map(() => newId('evt'));
-  // Properties travel as JSON inside the JSON (not re-encoded as a string): `r->8` is their
-  // text exactly as JSON.stringify wrote it, which is what toJson stores.
+  const ids = newIds('evt', write.events.length);
+  // One object a row, read by json_to_recordset (each row parsed once; `r->>k` on an array
+  // would parse it again for every column). Properties travel as JSON inside the JSON, not
+  // re-encoded as a string: a `json` column keeps their text exactly as JSON.stringify
+  // wrote it, which is what toJson stores.
   const events = JSON.stringify(
-    write.events.map((e, i) => [
-      ids[i],
-      e.workspaceId,
-      e.siteId,
-      e.subscriberId,
-      e.anonymousId,
-      e.externalId,
-      e.type,
-      e.name,
-      e.properties ?? null,
-      e.messageId,
-      e.occurredAt,
-      e.receivedAt ?? now,
-      write.counted[i] ?? false,
-    ]),
+    write.events.map((e, i) => ({
+      id: ids[i],
+      workspace_id: e.workspaceId,
+      site_id: e.siteId,
+      subscriber_id: e.subscriberId,
+      anonymous_id: e.anonymousId,
+      external_id: e.externalId,
+      type: e.type,
+      name: e.name,
+      properties: e.properties ?? null,
+      message_id: e.messageId,
+      occurred_at: e.occurredAt,
+      received_at: e.receivedAt ?? now,
+      counted: write.counted[i] ?? false,
+    })),
   );
   const users = JSON.stringify(write.users.map((u) => [u.workspaceId, u.externalId]));
   const calls = JSON.stringify(
@@ -78,11 +80,12 @@ async function storePostgres(
   );
   const { rows } = await sql<{ ok: boolean; ids: string[] | null }>`
     WITH input AS (
-      SELECT r->>0 AS id, r->>1 AS workspace_id, r->>2 AS site_id, r->>3 AS subscriber_id,
-        r->>4 AS anonymous_id, r->>5 AS external_id, r->>6 AS type, r->>7 AS name,
-        (r->8)::text AS properties, r->>9 AS message_id, (r->>10)::bigint AS occurred_at,
-        (r->>11)::bigint AS received_at, (r->>12)::boolean AS counted
-      FROM json_array_elements(${events}::json) r
+      SELECT id, workspace_id, site_id, subscriber_id, anonymous_id, external_id, type, name,
+        properties::text AS properties, message_id, occurred_at, received_at, counted
+      FROM json_to_recordset(${events}::json) AS r(id text, workspace_id text, site_id text,
+        subscriber_id text, anonymous_id text, external_id text, type text, name text,
+        properties json, message_id text, occurred_at bigint, received_at bigint,
+        counted boolean)
     ),
     go AS (
       SELECT NOT (${unlessTriggers}::boolean AND EXISTS (
@@ -162,7 +165,7 @@ async function storeSqlite(
     const counted = new Map<string, number>();
     for (let i = 0; i < write.events.length; i += 500) {
       const chunk = write.events.slice(i, i + 500);
-      const ids = chunk.map(() => newId('evt'));
+      const ids = newIds('evt', chunk.length);
       const rows = await trx
         .insertInto('events')
         .values(
