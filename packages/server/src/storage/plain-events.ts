@@ -145,7 +145,7 @@ async function storeSqlite(
     const users = new Map<string, { workspaceId: string; externalId: string }>();
     for (const u of write.users) users.set(`${u.workspaceId}\u0000${u.externalId}`, u);
     const userRows = [...users.values()];
-    // 500 rows of 5 parameters (and of 12 below) stay under SQLite's 32,766 bound parameters.
+    // 500 rows of 5 parameters stay under SQLite's 32,766 bound parameters.
     for (let i = 0; i < userRows.length; i += 500) {
       await trx
         .insertInto('users')
@@ -161,39 +161,42 @@ async function storeSqlite(
         .onConflict((oc) => oc.columns(['workspace_id', 'external_id']).doNothing())
         .execute();
     }
+    // Rows as one JSON parameter (json_each) rather than a multi-row VALUES that Kysely
+    // builds and compiles per row and SQLite prepares per row count. Properties travel
+    // as toJson's text, so the stored text is exactly toJson's.
+    const ids = newIds('evt', write.events.length);
+    const rows = JSON.stringify(
+      write.events.map((e, i) => [
+        ids[i],
+        e.workspaceId,
+        e.siteId,
+        e.subscriberId,
+        e.anonymousId,
+        e.externalId,
+        e.type,
+        e.name,
+        toJson(e.properties),
+        e.messageId,
+        e.occurredAt,
+        e.receivedAt ?? now,
+      ]),
+    );
+    const inserted = await sql<{ id: string }>`
+      INSERT INTO events (id, workspace_id, site_id, subscriber_id, anonymous_id, external_id,
+        type, name, properties, message_id, occurred_at, received_at)
+      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+        value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11
+      FROM json_each(${rows}) WHERE true
+      ON CONFLICT (workspace_id, message_id) DO NOTHING
+      RETURNING id`.execute(trx);
+    const fresh = new Set(inserted.rows.map((r) => r.id));
     const stored: NewEvent[] = [];
     const counted = new Map<string, number>();
-    for (let i = 0; i < write.events.length; i += 500) {
-      const chunk = write.events.slice(i, i + 500);
-      const ids = newIds('evt', chunk.length);
-      const rows = await trx
-        .insertInto('events')
-        .values(
-          chunk.map((e, j) => ({
-            id: ids[j]!,
-            workspace_id: e.workspaceId,
-            site_id: e.siteId,
-            subscriber_id: e.subscriberId,
-            anonymous_id: e.anonymousId,
-            external_id: e.externalId,
-            type: e.type,
-            name: e.name,
-            properties: toJson(e.properties),
-            message_id: e.messageId,
-            occurred_at: e.occurredAt,
-            received_at: e.receivedAt ?? now,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
-        .returning('id')
-        .execute();
-      const inserted = new Set(rows.map((r) => r.id));
-      chunk.forEach((e, j) => {
-        if (!inserted.has(ids[j]!)) return;
-        stored.push(e);
-        if (write.counted[i + j]) counted.set(e.workspaceId, (counted.get(e.workspaceId) ?? 0) + 1);
-      });
-    }
+    write.events.forEach((e, i) => {
+      if (!fresh.has(ids[i]!)) return;
+      stored.push(e);
+      if (write.counted[i]) counted.set(e.workspaceId, (counted.get(e.workspaceId) ?? 0) + 1);
+    });
     for (const c of write.calls) {
       const duplicates = c.events - (counted.get(c.workspaceId) ?? 0);
       if (c.received + c.dropped + duplicates === 0) continue;
