@@ -1,4 +1,5 @@
 import type { NewEvent } from '../storage/events.ts';
+import type { PlainWrite } from '../storage/plain-events.ts';
 import type { Store } from '../storage/store.ts';
 import { startRuns } from '../triggers/start-runs.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -58,7 +59,7 @@ export function createEventIntake(deps: {
   clock: () => number;
   committed?: (workspaceId: string, fresh: readonly NewEvent[], runsStarted: number) => void;
 }) {
-  const submit = createGroupCommit<Job, Done>(deps.store, writeGroup);
+  const submit = createGroupCommit<Job, Done>((jobs) => writeGroup(deps.store, jobs));
 
   return {
     async recordPlain(input: PlainEvents): Promise<PlainResult> {
@@ -87,54 +88,91 @@ export function createEventIntake(deps: {
   };
 }
 
-async function writeGroup(tx: Store, jobs: Job[]): Promise<Done[]> {
+/**
+ * Writes a group. Plain events alone go first without a transaction and only if no trigger
+ * listens to them (one statement on PostgreSQL: see storage/plain-events.ts); a group with
+ * custom work, or whose events start runs, goes in one transaction with its runs.
+ */
+async function writeGroup(store: Store, jobs: Job[]): Promise<Done[]> {
+  const plain: Array<{ job: PlainJob; at: number }> = [];
+  jobs.forEach((job, at) => job.kind === 'plain' && plain.push({ job, at }));
+  if (plain.length === jobs.length) {
+    const write = plainWrite(plain);
+    const stored = await store.events.storePlain(write, write.now, { unlessTriggers: true });
+    if (stored) return plainDone(plain, new Set(stored), jobs.length);
+  }
+  return store.transaction((tx) => writeGroupIn(tx, jobs, plain));
+}
+
+type PlainJob = Job & { kind: 'plain' };
+
+async function writeGroupIn(
+  tx: Store,
+  jobs: Job[],
+  plain: Array<{ job: PlainJob; at: number }>,
+): Promise<Done[]> {
   const done: Done[] = [];
-  const plain: Array<{ job: Job & { kind: 'plain' }; at: number }> = [];
   for (const [at, job] of jobs.entries()) {
-    if (job.kind === 'plain') {
-      plain.push({ job, at });
-      continue;
-    }
+    if (job.kind === 'plain') continue;
     const result = await job.work(tx, job.now);
     done[at] = { result, runsStarted: await startRuns(tx, job.workspaceId, result.fresh, job.now) };
   }
   if (plain.length === 0) return done;
-
-  const now = plain[0]!.job.now;
-  const byWorkspace = new Map<string, Array<{ job: Job & { kind: 'plain' }; at: number }>>();
-  for (const p of plain) {
-    const list = byWorkspace.get(p.job.input.workspaceId);
-    if (list) list.push(p);
-    else byWorkspace.set(p.job.input.workspaceId, [p]);
-  }
-  for (const [workspaceId, list] of byWorkspace) {
-    const users = list.flatMap((p) => p.job.input.users);
-    if (users.length > 0) await tx.users.ensure(workspaceId, users, now);
-  }
+  const write = plainWrite(plain);
   const stored = new Set(
-    await tx.events.insert(
-      plain.flatMap((p) => p.job.unique),
-      now,
-    ),
+    (await tx.events.storePlain(write, write.now, { unlessTriggers: false })) ?? [],
   );
-  for (const [workspaceId, list] of byWorkspace) {
-    const counts = { received: 0, dropped: 0, duplicates: 0 };
-    const fresh: NewEvent[] = [];
-    for (const { job, at } of list) {
-      const mine = job.unique.filter((e) => stored.has(e));
-      fresh.push(...mine);
-      const duplicates = job.input.events.length - mine.length;
-      done[at] = { result: { recorded: mine.length, duplicates, fresh: mine }, runsStarted: 0 };
-      if (job.input.calls) {
-        counts.received += job.input.calls.received;
-        counts.dropped += job.input.calls.dropped;
-        counts.duplicates += duplicates;
-      }
-    }
-    await tx.events.countIngestion(workspaceId, counts);
-    const runsStarted = await startRuns(tx, workspaceId, fresh, now);
+  const plainDoneList = plainDone(plain, stored, jobs.length);
+  const fresh = new Map<string, NewEvent[]>();
+  for (const { job, at } of plain) {
+    done[at] = plainDoneList[at]!;
+    const list = fresh.get(job.input.workspaceId);
+    if (list) list.push(...(done[at].result as PlainResult).fresh);
+    else fresh.set(job.input.workspaceId, [...(done[at].result as PlainResult).fresh]);
+  }
+  for (const [workspaceId, events] of fresh) {
+    const runsStarted = await startRuns(tx, workspaceId, events, write.now);
     // Who started what does not matter to the wake-up: the first request carries the count.
-    done[list[0]!.at]!.runsStarted = runsStarted;
+    const first = plain.find((p) => p.job.input.workspaceId === workspaceId)!;
+    done[first.at]!.runsStarted = runsStarted;
+  }
+  return done;
+}
+
+/** The group's plain events as one write: its events, users and Segment call counts. */
+function plainWrite(plain: Array<{ job: PlainJob }>): PlainWrite & { now: number } {
+  const events: NewEvent[] = [];
+  const counted: boolean[] = [];
+  const users: PlainWrite['users'][number][] = [];
+  const calls = new Map<string, PlainWrite['calls'][number]>();
+  for (const { job } of plain) {
+    const { workspaceId } = job.input;
+    for (const e of job.unique) {
+      events.push(e);
+      counted.push(!!job.input.calls);
+    }
+    for (const externalId of job.input.users) users.push({ workspaceId, externalId });
+    if (!job.input.calls) continue;
+    const c = calls.get(workspaceId) ?? { workspaceId, received: 0, dropped: 0, events: 0 };
+    c.received += job.input.calls.received;
+    c.dropped += job.input.calls.dropped;
+    c.events += job.input.events.length;
+    calls.set(workspaceId, c);
+  }
+  return { events, counted, users, calls: [...calls.values()], now: plain[0]!.job.now };
+}
+
+/** Each plain request's answer: its events that were stored, the rest duplicates. */
+function plainDone(
+  plain: Array<{ job: PlainJob; at: number }>,
+  stored: ReadonlySet<NewEvent>,
+  size: number,
+): Done[] {
+  const done = new Array<Done>(size);
+  for (const { job, at } of plain) {
+    const mine = job.unique.filter((e) => stored.has(e));
+    const duplicates = job.input.events.length - mine.length;
+    done[at] = { result: { recorded: mine.length, duplicates, fresh: mine }, runsStarted: 0 };
   }
   return done;
 }

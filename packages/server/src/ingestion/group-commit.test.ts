@@ -24,10 +24,12 @@ describe('group commit', () => {
   it('writes the items submitted together in one transaction and answers after its commit', async () => {
     const log: string[] = [];
     const groups: number[][] = [];
-    const submit = createGroupCommit(fakeStore(log), async (_tx, items: number[]) => {
-      groups.push(items);
-      return items.map((n) => n * 10);
-    });
+    const submit = createGroupCommit((items: number[]) =>
+      fakeStore(log).transaction(async () => {
+        groups.push(items);
+        return items.map((n) => n * 10);
+      }),
+    );
     const answers = await Promise.all(
       [1, 2, 3, 4, 5].map((n) => submit(n).then((v) => (log.push(`answer ${n}`), v))),
     );
@@ -40,11 +42,13 @@ describe('group commit', () => {
     const groups: number[][] = [];
     let release!: () => void;
     const firstHeld = new Promise<void>((r) => (release = r));
-    const submit = createGroupCommit(fakeStore([]), async (_tx, items: number[]) => {
-      groups.push(items);
-      if (groups.length === 1) await firstHeld;
-      return items;
-    });
+    const submit = createGroupCommit((items: number[]) =>
+      fakeStore([]).transaction(async () => {
+        groups.push(items);
+        if (groups.length === 1) await firstHeld;
+        return items;
+      }),
+    );
     const first = submit(1);
     await new Promise((r) => setImmediate(r));
     const later = [submit(2), submit(3), submit(4)];
@@ -55,10 +59,12 @@ describe('group commit', () => {
 
   it('fails only the item that fails, writing the others again one by one', async () => {
     const log: string[] = [];
-    const submit = createGroupCommit(fakeStore(log), async (_tx, items: number[]) => {
-      if (items.includes(3)) throw new Error('bad item');
-      return items;
-    });
+    const submit = createGroupCommit((items: number[]) =>
+      fakeStore(log).transaction(async () => {
+        if (items.includes(3)) throw new Error('bad item');
+        return items;
+      }),
+    );
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => submit(n)));
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',

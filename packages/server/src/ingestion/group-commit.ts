@@ -1,5 +1,3 @@
-import type { Store } from '../storage/store.ts';
-
 interface Pending<I, O> {
   item: I;
   resolve: (value: O) => void;
@@ -7,23 +5,24 @@ interface Pending<I, O> {
 }
 
 /**
- * Group commit: the items of many requests are written by one `write(tx, items)` in one
- * transaction, and each request's promise settles only after that transaction has
+ * Group commit: the items of many requests are written by one atomic `write(items)` (one
+ * transaction, or one statement), and each request's promise settles only after it has
  * committed — an answer never promises what a crash could still take back. While one group
  * commits, the next gathers, so a lone request waits for nobody and a busy server pays one
  * commit (one fsync and a handful of round trips on PostgreSQL) per group, not per request.
  *
  * A group that fails is written again one item at a time, so one request's error (a bug, a
- * constraint, a deadlock) fails that request alone. `write` must therefore only write
- * through `tx`, and answer one output per item, in order.
+ * constraint, a deadlock) fails that request alone. `write` must therefore write all or
+ * nothing, and answer one output per item, in order.
  *
  * @example
- * const submit = createGroupCommit(store, (tx, rows) => tx.events.insert(rows, Date.now()));
+ * const submit = createGroupCommit((rows) =>
+ *   store.transaction((tx) => tx.events.insert(rows, Date.now())),
+ * );
  * await submit(row);
  */
 export function createGroupCommit<I, O>(
-  store: Store,
-  write: (tx: Store, items: I[]) => Promise<O[]>,
+  write: (items: I[]) => Promise<O[]>,
   opts: { maxGroup?: number } = {},
 ) {
   const maxGroup = opts.maxGroup ?? 256;
@@ -34,12 +33,7 @@ export function createGroupCommit<I, O>(
   async function commit(group: Array<Pending<I, O>>): Promise<void> {
     let results: O[];
     try {
-      results = await store.transaction((tx) =>
-        write(
-          tx,
-          group.map((p) => p.item),
-        ),
-      );
+      results = await write(group.map((p) => p.item));
     } catch (error) {
       if (group.length === 1) return group[0]!.reject(error);
       for (const pending of group) await commit([pending]);

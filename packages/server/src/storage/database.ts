@@ -9,6 +9,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
+import { namingStatements } from './pg-named-statements.ts';
 import type { Database } from './schema.ts';
 import { cachingStatements } from './statement-cache.ts';
 
@@ -42,8 +43,14 @@ const pgTypes = {
  * @example const db = await openDatabase('sqlite:/tmp/beckon.db');
  */
 export async function openDatabase(url: string | undefined): Promise<Db> {
-  const db = url && isPostgresUrl(url) ? await openPostgres(url) : openSqlite(url);
+  if (!url || !isPostgresUrl(url)) {
+    const db = openSqlite(url);
+    await migrate(db.kysely, db.schema);
+    return db;
+  }
+  const { db, named } = await openPostgres(url);
   await migrate(db.kysely, db.schema);
+  named.enable();
   return db;
 }
 
@@ -67,7 +74,7 @@ function openSqlite(url: string | undefined): Db {
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string): Promise<{ db: Db; named: { enable(): void } }> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -90,8 +97,13 @@ async function openPostgres(url: string): Promise<Db> {
     // JIT compiles each big query (~25 ms here) for plans that run in milliseconds: off.
     options: ['-c jit=off', ...(schema ? [`-c search_path="${schema}"`] : [])].join(' '),
   });
+  // Prepared once per connection after migrating (pg-named-statements.ts).
+  const named = namingStatements(pool);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() };
+  return {
+    db: { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() },
+    named,
+  };
 }
 
 /**

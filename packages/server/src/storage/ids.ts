@@ -9,6 +9,18 @@ export function newId(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`;
 }
 
+/**
+ * `count` new ids at once, from one call for random bytes: a batch of events asking for
+ * 8 bytes a row spent most of its id time entering the CSPRNG.
+ *
+ * @example const [a, b] = newIds('evt', 2);
+ */
+export function newIds(prefix: string, count: number): string[] {
+  const head = `${prefix}_${Date.now().toString(36)}`;
+  const hex = randomBytes(8 * count).toString('hex');
+  return Array.from({ length: count }, (_, i) => head + hex.slice(16 * i, 16 * i + 16));
+}
+
 /** A secret that is shown once and stored only as its hash. */
 export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString('base64url')}`;

@@ -1,3 +1,4 @@
+import { singleFlight } from './single-flight.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { PLAIN_BOX, type SecretBox } from '../secrets/secret-box.ts';
 import type { Capping } from '../domain/capping.ts';
@@ -96,6 +97,15 @@ function toSite(row: Selectable<SiteTable>, box: SecretBox): Site {
  * rest of the server sees plain keys, the database never does.
  */
 export function createSiteStore(db: Kysely<Database>, box: SecretBox = PLAIN_BOX) {
+  async function readByKey(siteKey: string): Promise<Site | undefined> {
+    const row = await db
+      .selectFrom('sites')
+      .selectAll()
+      .where('site_key', '=', siteKey)
+      .executeTakeFirst();
+    return row && toSite(row, box);
+  }
+
   return {
     async create(site: NewSite, now: number): Promise<Site> {
       const row = {
@@ -132,14 +142,8 @@ export function createSiteStore(db: Kysely<Database>, box: SecretBox = PLAIN_BOX
       return row && toSite(row, box);
     },
 
-    async getByKey(siteKey: string): Promise<Site | undefined> {
-      const row = await db
-        .selectFrom('sites')
-        .selectAll()
-        .where('site_key', '=', siteKey)
-        .executeTakeFirst();
-      return row && toSite(row, box);
-    },
+    /** Every public request asks: concurrent ones share a lookup (single-flight.ts). */
+    getByKey: db.isTransaction ? readByKey : singleFlight(readByKey),
 
     async getMany(ids: readonly string[]): Promise<Site[]> {
       if (ids.length === 0) return [];

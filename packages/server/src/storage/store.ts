@@ -11,6 +11,7 @@ import type { Database } from './schema.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { eraseUser } from './erase.ts';
 import { createEventStore } from './events.ts';
+import { createPlainEventStore } from './plain-events.ts';
 import { createEvergreenStore } from './evergreen.ts';
 import { createHealthStore } from './health.ts';
 import { createIdempotencyStore } from './idempotency.ts';
@@ -80,7 +81,8 @@ function repositories(
     /** A subscriber's recent events and pushes (its dashboard page). */
     activity: createSubscriberActivity(kysely),
     users: { ...createUserStore(kysely), erase: eraseUser.bind(null, kysely) },
-    events: createEventStore(kysely, dialect),
+    /** `storePlain`: a group commit's plain events in one statement (plain-events.ts). */
+    events: { ...createEventStore(kysely, dialect), ...createPlainEventStore(kysely, dialect) },
     campaigns: {
       ...createCampaignStore(kysely),
       /** Counts over time from the hourly roll-up (campaign-series.ts). */

@@ -1,3 +1,4 @@
+import { singleFlight } from './single-flight.ts';
 import type { Kysely } from 'kysely';
 import { retentionOf, type Retention } from '../domain/retention.ts';
 import { hashSecret, newId, newSecret } from './ids.ts';
@@ -20,6 +21,16 @@ export interface ApiKeyInfo {
 }
 
 export function createWorkspaceStore(db: Kysely<Database>) {
+  async function findByApiKey(apiKey: string): Promise<Workspace | undefined> {
+    const row = await db
+      .selectFrom('api_keys')
+      .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
+      .select(['workspaces.id', 'workspaces.name', 'workspaces.created_at'])
+      .where('api_keys.key_hash', '=', hashSecret(apiKey))
+      .executeTakeFirst();
+    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+
   return {
     /** Creates a workspace and its first API key; the key is returned once, stored hashed. */
     async create(name: string, now: number): Promise<{ workspace: Workspace; apiKey: string }> {
@@ -91,15 +102,8 @@ export function createWorkspaceStore(db: Kysely<Database>) {
       return Number(result.numDeletedRows) > 0;
     },
 
-    async findByApiKey(apiKey: string): Promise<Workspace | undefined> {
-      const row = await db
-        .selectFrom('api_keys')
-        .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
-        .select(['workspaces.id', 'workspaces.name', 'workspaces.created_at'])
-        .where('api_keys.key_hash', '=', hashSecret(apiKey))
-        .executeTakeFirst();
-      return row && { id: row.id, name: row.name, createdAt: row.created_at };
-    },
+    /** Every API request asks: concurrent ones share a lookup (single-flight.ts). */
+    findByApiKey: db.isTransaction ? findByApiKey : singleFlight(findByApiKey),
 
     /** The workspace's retention, defaults filled in. */
     async get(id: string): Promise<Workspace | undefined> {
