@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Lane } from '../domain/lane.ts';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -72,9 +73,9 @@ export function createDeliveryEngine(deps: {
   const jobWakes = Array.from({ length: options.jobConcurrency + 1 }, createWakeSignal);
   const bulkWake = createWakeSignal();
   const expressWake = createWakeSignal();
-  const wakeDeliveries = () => {
-    expressWake.wake();
-    bulkWake.wake();
+  const wakeDeliveries = (lane?: Lane) => {
+    if (lane !== 'bulk') expressWake.wake();
+    if (lane !== 'express') bulkWake.wake();
   };
   const transport = createPushTransport({
     maxSocketsPerOrigin: options.concurrency,
@@ -123,9 +124,15 @@ export function createDeliveryEngine(deps: {
     deliveryWorker,
     /** Push batches are in flight. */
     busy: () => deliveryWorker.busy(),
-    wake(): void {
-      for (const wake of jobWakes) wake.wake();
-      wakeDeliveries();
+    /**
+     * Work was queued. With `lane` (a send's fan-out job), only that lane's job loops wake:
+     * a one-user send wakes one loop, not every claim query of the process.
+     */
+    wake(lane?: Lane): void {
+      const [expressJobs, ...bulkJobs] = jobWakes as [WakeSignal, ...WakeSignal[]];
+      if (lane !== 'bulk') expressJobs.wake();
+      if (lane !== 'express') for (const wake of bulkJobs) wake.wake();
+      if (lane === undefined) wakeDeliveries();
     },
     start(): void {
       if (loops.length > 0) return;

@@ -1,3 +1,4 @@
+import type { Lane } from '../domain/lane.ts';
 import { nextDeliveryTime } from '../domain/delivery-window.ts';
 import { throttledAt } from '../domain/throttle.ts';
 import { newId } from '../storage/ids.ts';
@@ -37,7 +38,8 @@ export function createFanOut(deps: {
   /** Subscribers per window when a broad target is scanned. */
   window: number;
   leaseMs: number;
-  onDeliveriesQueued: () => void;
+  /** Deliveries of `lane` were committed: wake that lane's delivery loop, and only it. */
+  onDeliveriesQueued: (lane: Lane) => void;
 }) {
   const { store, clock } = deps;
 
@@ -111,7 +113,7 @@ export function createFanOut(deps: {
         const cancelled = await writeSlice(slices, slice, done, sliceCursor);
         if (cancelled) return { targeted: done };
         done += slice.length;
-        if (slice.length > 0) deps.onDeliveriesQueued();
+        if (slice.length > 0) deps.onDeliveriesQueued(job.lane);
         if (!last) {
           signal?.throwIfAborted();
           await nextTurn();

@@ -1,3 +1,4 @@
+import type { Lane } from '../domain/lane.ts';
 import type { Evergreen } from '../audiences/evergreen.ts';
 import type { EventIntake } from '../ingestion/event-intake.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -11,8 +12,11 @@ import type { Workspace } from '../storage/workspaces.ts';
 export interface AppDeps {
   store: Store;
   clock: () => number;
-  /** Called after work is queued so in-process workers start at once. */
-  wake: () => void;
+  /**
+   * Called after work is queued so in-process workers start at once. A send passes the lane
+   * its fan-out job waits in, and only that lane's job loops wake.
+   */
+  wake: (lane?: Lane) => void;
   pushOriginsAllow: readonly string[];
   /** Origins webhooks may target besides public `https:` (`BECKON_WEBHOOK_ORIGINS_ALLOW`). */
   webhookOriginsAllow?: readonly string[];

@@ -6,6 +6,7 @@ import {
   notificationStatus,
   type NotificationStatus,
 } from '../../domain/notification-status.ts';
+import { laneOf } from '../../domain/lane.ts';
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
@@ -198,7 +199,7 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
           trx,
         ),
       );
-      wake();
+      wake(laneOf(input.target, {}));
       return c.json(accepted, 202);
     },
     { before: [replayIdempotent({ store, clock })] },
