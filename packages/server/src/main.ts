@@ -153,9 +153,9 @@ export async function createBeckon(
       if (runsStarted > 0) triggerWake.wake();
       if (events.length > 0) evergreenSoon();
     },
-    wake: (lane) => {
-      // A send's fan-out job only: it makes no audience members for the evergreen sweep.
-      if (lane) return engine.wake(lane);
+    wake: (queued) => {
+      // A send: it makes no audience members for the evergreen sweep.
+      if (queued) return engine.wake(queued);
       engine.wake();
       evergreenWake.wake();
     },

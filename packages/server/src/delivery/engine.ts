@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Lane } from '../domain/lane.ts';
+import type { Lane, Queued } from '../domain/lane.ts';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -125,14 +125,16 @@ export function createDeliveryEngine(deps: {
     /** Push batches are in flight. */
     busy: () => deliveryWorker.busy(),
     /**
-     * Work was queued. With `lane` (a send's fan-out job), only that lane's job loops wake:
-     * a one-user send wakes one loop, not every claim query of the process.
+     * Work was queued. A send names what it queued, and only the loop that takes it wakes
+     * (a one-user send wakes one loop, not every claim query of the process); without it,
+     * every loop wakes.
      */
-    wake(lane?: Lane): void {
+    wake(queued?: Queued): void {
+      if (queued?.fannedOut) return wakeDeliveries(queued.lane);
       const [expressJobs, ...bulkJobs] = jobWakes as [WakeSignal, ...WakeSignal[]];
-      if (lane !== 'bulk') expressJobs.wake();
-      if (lane !== 'express') for (const wake of bulkJobs) wake.wake();
-      if (lane === undefined) wakeDeliveries();
+      if (queued?.lane !== 'bulk') expressJobs.wake();
+      if (queued?.lane !== 'express') for (const wake of bulkJobs) wake.wake();
+      if (!queued) wakeDeliveries();
     },
     start(): void {
       if (loops.length > 0) return;

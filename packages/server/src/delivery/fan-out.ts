@@ -1,12 +1,10 @@
 import type { Lane } from '../domain/lane.ts';
-import { nextDeliveryTime } from '../domain/delivery-window.ts';
-import { throttledAt } from '../domain/throttle.ts';
-import { newId } from '../storage/ids.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
 import type { TargetRow } from '../storage/targeting.ts';
 import { nextTurn } from './next-turn.ts';
+import { queuedDeliveries } from './queued-deliveries.ts';
 
 export const FAN_OUT_JOB = 'notification.fan-out';
 
@@ -151,29 +149,7 @@ export function createFanOut(deps: {
         if (of.snapshot) await tx.targeting.dropSnapshot(notification.id);
         return true;
       }
-      await tx.deliveries.insertMany(
-        rows.map((subscriber, i) => {
-          const due = notification.throttle
-            ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
-            : now;
-          return {
-            id: newId('dlv'),
-            notificationId: notification.id,
-            workspaceId: notification.workspaceId,
-            subscriberId: subscriber.id,
-            siteId: subscriber.site_id,
-            campaignId: notification.campaignId,
-            messageId: notification.messageId,
-            status: 'queued',
-            nextAttemptAt: notification.deliveryWindow
-              ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
-              : due,
-            expiresAt: notification.expiresAt,
-            cappingIgnored: notification.ignoreCapping,
-            lane: job.lane,
-          };
-        }),
-      );
+      await tx.deliveries.insertMany(queuedDeliveries(notification, rows, before, now, job.lane));
       await tx.jobs.checkpoint(
         job.id,
         {

@@ -6,7 +6,6 @@ import {
   notificationStatus,
   type NotificationStatus,
 } from '../../domain/notification-status.ts';
-import { laneOf } from '../../domain/lane.ts';
 import { MAX_PAYLOAD_BYTES, payloadSize, resolveContent } from '../../domain/payload.ts';
 import { namesASelector } from '../../domain/target.ts';
 import { newId } from '../../storage/ids.ts';
@@ -177,9 +176,10 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
 
       const now = clock();
       const sendAt = Math.max(now, input.sendAt ?? now);
-      const accepted = await store.idempotency.once(workspaceId, idempotencyKey, now, (trx) =>
-        createNotification(
-          store,
+      let wakeLoop: () => void = () => {};
+      const accepted = await store.idempotent(workspaceId, idempotencyKey, now, async (tx) => {
+        const { lane, fannedOut, ...ids } = await createNotification(
+          tx,
           {
             id: newId('ntf'),
             workspaceId,
@@ -196,10 +196,11 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
             throttle: input.throttle ?? null,
           },
           now,
-          trx,
-        ),
-      );
-      wake(laneOf(input.target, {}));
+        );
+        wakeLoop = () => wake({ lane, fannedOut });
+        return ids;
+      });
+      wakeLoop();
       return c.json(accepted, 202);
     },
     { before: [replayIdempotent({ store, clock })] },
