@@ -153,7 +153,9 @@ export async function createBeckon(
       if (runsStarted > 0) triggerWake.wake();
       if (events.length > 0) evergreenSoon();
     },
-    wake: () => {
+    wake: (queued) => {
+      // A send: it makes no audience members for the evergreen sweep.
+      if (queued) return engine.wake(queued);
       engine.wake();
       evergreenWake.wake();
     },

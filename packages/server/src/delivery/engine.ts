@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Lane, Queued } from '../domain/lane.ts';
 import type { RetryPolicy } from '../domain/push-response.ts';
 import type { Store } from '../storage/store.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -72,9 +73,9 @@ export function createDeliveryEngine(deps: {
   const jobWakes = Array.from({ length: options.jobConcurrency + 1 }, createWakeSignal);
   const bulkWake = createWakeSignal();
   const expressWake = createWakeSignal();
-  const wakeDeliveries = () => {
-    expressWake.wake();
-    bulkWake.wake();
+  const wakeDeliveries = (lane?: Lane) => {
+    if (lane !== 'bulk') expressWake.wake();
+    if (lane !== 'express') bulkWake.wake();
   };
   const transport = createPushTransport({
     maxSocketsPerOrigin: options.concurrency,
@@ -127,9 +128,17 @@ export function createDeliveryEngine(deps: {
     deliveryWorker,
     /** Push batches are in flight. */
     busy: () => deliveryWorker.busy(),
-    wake(): void {
-      for (const wake of jobWakes) wake.wake();
-      wakeDeliveries();
+    /**
+     * Work was queued. A send names what it queued, and only the loop that takes it wakes
+     * (a one-user send wakes one loop, not every claim query of the process); without it,
+     * every loop wakes.
+     */
+    wake(queued?: Queued): void {
+      if (queued?.fannedOut) return wakeDeliveries(queued.lane);
+      const [expressJobs, ...bulkJobs] = jobWakes as [WakeSignal, ...WakeSignal[]];
+      if (queued?.lane !== 'bulk') expressJobs.wake();
+      if (queued?.lane !== 'express') for (const wake of bulkJobs) wake.wake();
+      if (!queued) wakeDeliveries();
     },
     start(): void {
       if (loops.length > 0) return;

@@ -1,12 +1,11 @@
-import { nextDeliveryTime } from '../domain/delivery-window.ts';
-import { throttledAt } from '../domain/throttle.ts';
-import { newId } from '../storage/ids.ts';
+import type { Lane } from '../domain/lane.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
 import type { DeliveryRow } from '../storage/deliveries.ts';
 import type { TargetRow } from '../storage/targeting.ts';
 import { nextTurn } from './next-turn.ts';
+import { queuedDeliveries } from './queued-deliveries.ts';
 
 export const FAN_OUT_JOB = 'notification.fan-out';
 
@@ -38,7 +37,8 @@ export function createFanOut(deps: {
   /** Subscribers per window when a broad target is scanned. */
   window: number;
   leaseMs: number;
-  onDeliveriesQueued: () => void;
+  /** Deliveries of `lane` were committed unleased: wake that lane's delivery loop, and only it. */
+  onDeliveriesQueued: (lane: Lane) => void;
   /**
    * An express fan-out hands its deliveries straight to this process's delivery worker:
    * written leased in the slice's transaction when `reserve()` got a batch slot, then given
@@ -118,7 +118,7 @@ export function createFanOut(deps: {
         const { cancelled, queuedUnleased } = await writeSlice(slices, slice, done, sliceCursor);
         if (cancelled) return { targeted: done };
         done += slice.length;
-        if (queuedUnleased) deps.onDeliveriesQueued();
+        if (queuedUnleased) deps.onDeliveriesQueued(job.lane);
         if (!last) {
           signal?.throwIfAborted();
           await nextTurn();
@@ -176,30 +176,7 @@ export function createFanOut(deps: {
         return { cancelled: true, leased: [] };
       }
       const inserted = await tx.deliveries.insertMany(
-        rows.map((subscriber, i) => {
-          const due = notification.throttle
-            ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
-            : now;
-          const nextAttemptAt = notification.deliveryWindow
-            ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
-            : due;
-          return {
-            id: newId('dlv'),
-            notificationId: notification.id,
-            workspaceId: notification.workspaceId,
-            subscriberId: subscriber.id,
-            siteId: subscriber.site_id,
-            campaignId: notification.campaignId,
-            messageId: notification.messageId,
-            status: 'queued',
-            nextAttemptAt,
-            expiresAt: notification.expiresAt,
-            cappingIgnored: notification.ignoreCapping,
-            lane: job.lane,
-            // Handed off only when due now; a later one (quiet hours) waits for its claim.
-            ...(leaseUntil !== undefined && nextAttemptAt <= now && { leaseUntil }),
-          };
-        }),
+        queuedDeliveries(notification, rows, before, now, job.lane, leaseUntil),
       );
       await tx.jobs.checkpoint(
         job.id,

@@ -7,6 +7,12 @@ import type { Target } from './target.ts';
  */
 export type Lane = 'express' | 'bulk';
 
+/** What a send queued in `lane`: its fan-out job, or its deliveries already (`fannedOut`). */
+export interface Queued {
+  lane: Lane;
+  fannedOut: boolean;
+}
+
 /** Ids a target may name and still be a small send. */
 export const EXPRESS_MAX_IDS = 100;
 

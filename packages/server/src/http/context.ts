@@ -1,3 +1,4 @@
+import type { Queued } from '../domain/lane.ts';
 import type { Evergreen } from '../audiences/evergreen.ts';
 import type { EventIntake } from '../ingestion/event-intake.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -11,8 +12,12 @@ import type { Workspace } from '../storage/workspaces.ts';
 export interface AppDeps {
   store: Store;
   clock: () => number;
-  /** Called after work is queued so in-process workers start at once. */
-  wake: () => void;
+  /**
+   * Called after work is queued so in-process workers start at once. A send says what it
+   * queued — its lane, and whether its deliveries are written already (`fannedOut`) or wait
+   * for the fan-out job — and only the one loop that takes it wakes.
+   */
+  wake: (queued?: Queued) => void;
   pushOriginsAllow: readonly string[];
   /** Origins webhooks may target besides public `https:` (`BECKON_WEBHOOK_ORIGINS_ALLOW`). */
   webhookOriginsAllow?: readonly string[];

@@ -24,11 +24,18 @@ describe('createSecretBox', () => {
     expect(() => b.open(a.seal('x'))).toThrow(new RegExp(`key ${a.keyId}.*key is ${b.keyId}`));
   });
 
-  it('refuses a tampered value', () => {
+  it('refuses a tampered value, even after opening the genuine one', () => {
     const box = createSecretBox(randomBytes(32));
     const sealed = box.seal('secret');
+    expect(box.open(sealed)).toBe('secret');
     const last = sealed.at(-2) === 'A' ? 'B' : 'A';
     expect(() => box.open(`${sealed.slice(0, -2)}${last}${sealed.at(-1)}`)).toThrow(/altered/);
+  });
+
+  it('opens a resealed secret to its new value (what it keeps opened is per sealed text)', () => {
+    const box = createSecretBox(randomBytes(32));
+    expect(box.open(box.seal('old'))).toBe('old');
+    expect(box.open(box.seal('new'))).toBe('new');
   });
 
   it('will not open a sealed value without a key', () => {

@@ -57,6 +57,11 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
         id?: string;
         /** `express`: claimed by its own loop, never behind a broadcast's fan-out. */
         lane?: Lane;
+        /**
+         * The work was done in the transaction that records the job (a one-user send's
+         * fan-out): stored `succeeded` with its progress and result, never claimed.
+         */
+        done?: { progress: number; result: unknown };
       },
       now: number,
       trx: Kysely<Database> = db,
@@ -68,11 +73,11 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
           id,
           workspace_id: job.workspaceId,
           kind: job.kind,
-          status: 'queued',
+          status: job.done ? 'succeeded' : 'queued',
           payload: toJson(job.payload),
-          progress_done: 0,
-          progress_total: 0,
-          result: null,
+          progress_done: job.done?.progress ?? 0,
+          progress_total: job.done?.progress ?? 0,
+          result: job.done ? toJson(job.done.result) : null,
           error: null,
           run_at: job.runAt,
           lease_until: null,

@@ -42,43 +42,69 @@ export async function finishNotifications(
     )
     .limit(limit)
     .execute();
-  let finished = 0;
-  for (const n of candidates) {
-    await db.transaction().execute(async (trx) => {
-      const marked = await trx
-        .updateTable('notifications')
-        .set({ finished_at: now })
-        .where('id', '=', n.id)
-        .where('finished_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(marked.numUpdatedRows) === 0) return;
-      finished += 1;
-      const rows = await trx
-        .selectFrom('deliveries')
-        .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
-        .where('notification_id', '=', n.id)
-        .groupBy('status')
-        .execute();
-      const counts: Record<string, number> = {};
-      for (const row of rows) counts[row.status] = Number(row.n);
-      const status =
-        Number(n.cancelled) === 1 ? 'cancelled' : n.status === 'failed' ? 'failed' : 'sent';
-      await enqueueEvents(trx, [
-        {
-          workspaceId: n.workspace_id,
-          type: 'notification.finished',
-          subject: n.id,
-          at: now,
-          data: {
-            notificationId: n.id,
-            campaignId: n.campaign_id,
-            messageId: n.message_id,
-            status,
-            counts,
-          },
-        },
-      ]);
+  if (candidates.length === 0) return 0;
+  // One transaction for the sweep, not one per notification: under a stream of one-user
+  // sends every sweep finds a few, and each commit was a WAL write of its own (issue 14).
+  // Should the group fail, each goes on its own, so one bad row holds back no other.
+  try {
+    return await db.transaction().execute(async (trx) => {
+      let finished = 0;
+      for (const n of candidates) finished += await finishOne(trx, n, now);
+      return finished;
     });
+  } catch {
+    let finished = 0;
+    for (const n of candidates) {
+      finished += await db.transaction().execute((trx) => finishOne(trx, n, now));
+    }
+    return finished;
   }
-  return finished;
+}
+
+/** Marks one notification finished and queues its event; 0 if another sweeper did first. */
+async function finishOne(
+  trx: Kysely<Database>,
+  n: {
+    id: string;
+    workspace_id: string;
+    campaign_id: string;
+    message_id: string;
+    cancelled: number;
+    status: string | null;
+  },
+  now: number,
+): Promise<number> {
+  const marked = await trx
+    .updateTable('notifications')
+    .set({ finished_at: now })
+    .where('id', '=', n.id)
+    .where('finished_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(marked.numUpdatedRows) === 0) return 0;
+  const rows = await trx
+    .selectFrom('deliveries')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .where('notification_id', '=', n.id)
+    .groupBy('status')
+    .execute();
+  const counts: Record<string, number> = {};
+  for (const row of rows) counts[row.status] = Number(row.n);
+  const status =
+    Number(n.cancelled) === 1 ? 'cancelled' : n.status === 'failed' ? 'failed' : 'sent';
+  await enqueueEvents(trx, [
+    {
+      workspaceId: n.workspace_id,
+      type: 'notification.finished',
+      subject: n.id,
+      at: now,
+      data: {
+        notificationId: n.id,
+        campaignId: n.campaign_id,
+        messageId: n.message_id,
+        status,
+        counts,
+      },
+    },
+  ]);
+  return 1;
 }

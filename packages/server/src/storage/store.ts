@@ -62,6 +62,9 @@ function storeOn(kysely: Kysely<Database>, db: Db, opts: { secrets?: SecretBox }
       if (kysely.isTransaction) return fn(store);
       return kysely.transaction().execute((trx) => fn(storeOn(trx, db, opts)));
     },
+    idempotent(workspaceId, key, now, fn) {
+      return store.idempotency.once(workspaceId, key, now, (trx) => fn(storeOn(trx, db, opts)));
+    },
   };
   return store;
 }
@@ -130,4 +133,17 @@ export interface Store extends ReturnType<typeof repositories> {
    * to the transaction. A throw rolls everything back. Called on a `tx`, it joins it.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * `transaction`, storing what `fn` returns under the request's `Idempotency-Key` in the
+   * same transaction (`idempotency.once`): a repeat, or a request racing this one, gets the
+   * first committed answer and `fn`'s work is rolled back.
+   *
+   * @example await store.idempotent(workspaceId, key, now, (tx) => createNotification(tx, input, now));
+   */
+  idempotent<T>(
+    workspaceId: string,
+    key: string | undefined,
+    now: number,
+    fn: (tx: Store) => Promise<T>,
+  ): Promise<T>;
 }

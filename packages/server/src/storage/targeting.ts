@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Target } from '../domain/target.ts';
 import type { AudienceStore } from './audiences.ts';
 import type { DialectName } from './database.ts';
@@ -186,7 +186,15 @@ export function createTargeting(
     ): Promise<TargetRow[]> {
       let q = await query(workspaceId, target, now);
       if (afterId) q = q.where('subscribers.id', '>', afterId);
-      return q.orderBy('subscribers.id').limit(limit).execute();
+      // SQLite without statistics walks (workspace_id, id) to skip the sort, reading every
+      // subscriber of the workspace for one user (~0.6 ms at 1,000); `+id` is SQLite's way
+      // to take an ordering column out of index choice, so (workspace_id, external_id) finds
+      // the few rows and they are sorted. PostgreSQL plans this from its statistics.
+      const byId =
+        dialect === 'sqlite' && target.externalIds && !target.subscriberIds
+          ? sql`+subscribers.id`
+          : sql.ref('subscribers.id');
+      return q.orderBy(byId).limit(limit).execute();
     },
   };
 }

@@ -176,9 +176,10 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
 
       const now = clock();
       const sendAt = Math.max(now, input.sendAt ?? now);
-      const accepted = await store.idempotency.once(workspaceId, idempotencyKey, now, (trx) =>
-        createNotification(
-          store,
+      let wakeLoop: () => void = () => {};
+      const accepted = await store.idempotent(workspaceId, idempotencyKey, now, async (tx) => {
+        const { lane, fannedOut, ...ids } = await createNotification(
+          tx,
           {
             id: newId('ntf'),
             workspaceId,
@@ -195,10 +196,11 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
             throttle: input.throttle ?? null,
           },
           now,
-          trx,
-        ),
-      );
-      wake();
+        );
+        wakeLoop = () => wake({ lane, fannedOut });
+        return ids;
+      });
+      wakeLoop();
       return c.json(accepted, 202);
     },
     { before: [replayIdempotent({ store, clock })] },
