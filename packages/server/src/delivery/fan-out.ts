@@ -1,6 +1,6 @@
 import { nextDeliveryTime } from '../domain/delivery-window.ts';
 import { throttledAt } from '../domain/throttle.ts';
-import { newId } from '../storage/ids.ts';
+import { newIds } from '../storage/ids.ts';
 import type { Job } from '../storage/jobs.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
@@ -149,13 +149,14 @@ export function createFanOut(deps: {
         if (of.snapshot) await tx.targeting.dropSnapshot(notification.id);
         return true;
       }
+      const ids = newIds('dlv', rows.length);
       await tx.deliveries.insertMany(
         rows.map((subscriber, i) => {
           const due = notification.throttle
             ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
             : now;
           return {
-            id: newId('dlv'),
+            id: ids[i] as string,
             notificationId: notification.id,
             workspaceId: notification.workspaceId,
             subscriberId: subscriber.id,
