@@ -25,7 +25,7 @@ export interface DeliveryWorkerOptions {
   /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
   expressBatchSize?: number;
   expressBatchesInFlight?: number;
-  /** Outcomes per group commit (default 32; a group is also written 5 ms after its first). */
+  /** Outcomes per group commit (default 32; a group is also written 20 ms after its first). */
   recordEvery?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
@@ -137,7 +137,8 @@ export function createDeliveryWorker(deps: {
         continue;
       }
       sending.push(item.delivery);
-      messages.push(express ? { ...item.message, express } : item.message);
+      if (express) item.message.express = true;
+      messages.push(item.message);
     }
     // Outcomes are committed as they come, a small group at a time, not once the whole batch
     // is answered: a crash repeats only what was in flight or not yet committed.
@@ -162,11 +163,9 @@ export function createDeliveryWorker(deps: {
     };
     const renewal = renewWhileSending(sending, heard);
     try {
-      const results = await sendUnlessCancelled(
-        sending,
-        messages.map((m) => ({ ...m, leaseEnds: renewal.leaseEnds })),
-        settle,
-      );
+      // The messages are this batch's own (made by `check`): set in place, not copied.
+      for (const message of messages) message.leaseEnds = renewal.leaseEnds;
+      const results = await sendUnlessCancelled(sending, messages, settle);
       // A sender that reports only at the end (a test double) is recorded the same way.
       results.forEach((result, i) => settle(i, result));
     } finally {
@@ -237,13 +236,11 @@ export function createDeliveryWorker(deps: {
         .finally(() => (polling = undefined));
     }, CANCEL_POLL_MS);
     try {
-      return await sender.sendMany(
-        messages.map((message, i) => {
-          const notificationId = (sending[i] as DeliveryRow).notification_id;
-          return { ...message, wanted: () => !cancelled.has(notificationId) };
-        }),
-        onResult,
-      );
+      const wantedOf = new Map(ids.map((id) => [id, () => !cancelled.has(id)]));
+      messages.forEach((message, i) => {
+        message.wanted = wantedOf.get((sending[i] as DeliveryRow).notification_id);
+      });
+      return await sender.sendMany(messages, onResult);
     } finally {
       clearInterval(timer);
       await polling;

@@ -14,11 +14,15 @@ export function createOutcomeRecorder<T>(deps: {
   write: (rows: T[]) => Promise<void>;
   /** Default 32 outcomes. */
   maxRows?: number;
-  /** Default 5 ms. */
+  /**
+   * Default 20 ms: at a fan-out's few thousand answers a second a group then fills to
+   * `maxRows` before its timer, and each group costs a transaction and the same five
+   * statements whatever its size (5 ms made groups of ~20 and cost ~40 % more per outcome).
+   */
   maxDelayMs?: number;
 }) {
   const maxRows = deps.maxRows ?? 32;
-  const maxDelayMs = deps.maxDelayMs ?? 5;
+  const maxDelayMs = deps.maxDelayMs ?? 20;
   let waiting: T[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> | undefined;

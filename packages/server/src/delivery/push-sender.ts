@@ -1,6 +1,6 @@
 import type { PushAnswer } from '../domain/push-response.ts';
 import type { Urgency } from '../domain/content.ts';
-import type { EncryptionPool } from './encryption-pool.ts';
+import type { Encrypted, EncryptionPool, EncryptItem } from './encryption-pool.ts';
 import { createLimiter, type Limiter } from '../queue/limiter.ts';
 import type { PushTransport } from './transport/push-transport.ts';
 import type { VapidCache, VapidKeys } from './vapid-cache.ts';
@@ -66,7 +66,9 @@ export function createPushSender(deps: {
 
   async function dispatch(message: PushMessage, body: Buffer): Promise<SendResult> {
     const { endpoint } = message.subscription;
-    const origin = new URL(endpoint).origin;
+    // Parsed once here; the transport reuses it.
+    const url = new URL(endpoint);
+    const origin = url.origin;
     let limiter = limiters.get(origin);
     if (!limiter) limiters.set(origin, (limiter = createLimiter(deps.concurrency)));
     await limiter.acquire(message.express === true);
@@ -90,7 +92,7 @@ export function createPushSender(deps: {
         authorization: deps.vapid.header(message.vapid, origin),
       };
       if (message.topic) headers.topic = message.topic;
-      const answer = await deps.transport.send({ endpoint, headers, body });
+      const answer = await deps.transport.send({ endpoint, url, headers, body });
       return { kind: 'answered', answer };
     } catch (error) {
       return { kind: 'unreachable', error: error as Error };
@@ -101,7 +103,8 @@ export function createPushSender(deps: {
 
   return {
     /**
-     * Sends every message; results come back in input order and the promise never rejects.
+     * Sends every message; results come back in input order and the promise never rejects
+     * (unless `onResult` throws: then with its first error, once every message is settled).
      * Encryption runs a chunk ahead of the network, so both overlap. `onResult` hears of each
      * message as soon as it is settled (the worker records outcomes as they come).
      */
@@ -109,37 +112,69 @@ export function createPushSender(deps: {
       messages: readonly PushMessage[],
       onResult?: (index: number, result: SendResult) => void,
     ): Promise<SendResult[]> {
-      const results: Array<Promise<SendResult>> = [];
-      for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
-        const chunk = messages.slice(start, start + ENCRYPT_CHUNK);
-        const pool = chunk[0]?.express ? (deps.expressPool ?? deps.pool) : deps.pool;
-        const bodies = pool.encrypt(
-          chunk.map((m) => ({ ...m.subscription.keys, plaintext: m.payload })),
-        );
-        chunk.forEach((message, i) => {
-          const index = start + i;
-          const result = bodies.then(
-            (encrypted): SendResult | Promise<SendResult> => {
-              const body = encrypted[i];
-              if (Buffer.isBuffer(body)) return dispatch(message, body);
-              return { kind: 'unencryptable', reason: body?.error ?? 'not encrypted' };
+      const results = new Array<SendResult>(messages.length);
+      if (messages.length === 0) return Promise.resolve(results);
+      // One promise per message (its request), not a chain of them: at thousands of messages
+      // a second, every promise and closure per message shows in the main thread's CPU.
+      return new Promise((resolve, reject) => {
+        let left = messages.length;
+        let failure: unknown;
+        const settle = (index: number, result: SendResult) => {
+          results[index] = result;
+          try {
+            onResult?.(index, result);
+          } catch (error) {
+            failure ??= error;
+          }
+          if (--left === 0) {
+            if (failure === undefined) resolve(results);
+            else reject(failure as Error);
+          }
+        };
+        for (let start = 0; start < messages.length; start += ENCRYPT_CHUNK) {
+          const end = Math.min(start + ENCRYPT_CHUNK, messages.length);
+          const pool = messages[start]?.express ? (deps.expressPool ?? deps.pool) : deps.pool;
+          const items: EncryptItem[] = [];
+          for (let i = start; i < end; i++) {
+            const { subscription, payload } = messages[i] as PushMessage;
+            items.push({
+              p256dh: subscription.keys.p256dh,
+              auth: subscription.keys.auth,
+              plaintext: payload,
+            });
+          }
+          let bodies: Promise<Encrypted[]>;
+          try {
+            bodies = pool.encrypt(items);
+          } catch (error) {
+            bodies = Promise.reject(error as Error);
+          }
+          bodies.then(
+            (encrypted) => {
+              for (let i = start; i < end; i++) {
+                // One message that throws must not hold back or fail the others.
+                try {
+                  const body = encrypted[i - start];
+                  if (Buffer.isBuffer(body)) {
+                    dispatch(messages[i] as PushMessage, body).then(
+                      (result) => settle(i, result),
+                      (error: Error) => settle(i, { kind: 'crashed', error }),
+                    );
+                  } else {
+                    settle(i, { kind: 'unencryptable', reason: body?.error ?? 'not encrypted' });
+                  }
+                } catch (error) {
+                  settle(i, { kind: 'crashed', error: error as Error });
+                }
+              }
             },
             // A crashed encryption thread: try again later, like a network error.
-            (error: Error): SendResult => ({ kind: 'unreachable', error }),
+            (error: Error) => {
+              for (let i = start; i < end; i++) settle(i, { kind: 'unreachable', error });
+            },
           );
-          // One message that throws must not reject the whole batch's results.
-          const settled = result.catch((error: Error): SendResult => ({ kind: 'crashed', error }));
-          results.push(
-            onResult
-              ? settled.then((r) => {
-                  onResult(index, r);
-                  return r;
-                })
-              : settled,
-          );
-        });
-      }
-      return Promise.all(results);
+        }
+      });
     },
     /** Makes no new request: queued messages come back `released` (graceful shutdown). */
     stop(): void {

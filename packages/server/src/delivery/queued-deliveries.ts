@@ -2,7 +2,7 @@ import { nextDeliveryTime } from '../domain/delivery-window.ts';
 import type { Lane } from '../domain/lane.ts';
 import { throttledAt } from '../domain/throttle.ts';
 import type { NewDelivery } from '../storage/deliveries.ts';
-import { newId } from '../storage/ids.ts';
+import { newIds } from '../storage/ids.ts';
 import type { Notification } from '../storage/notifications.ts';
 import type { TargetRow } from '../storage/targeting.ts';
 
@@ -23,6 +23,7 @@ export function queuedDeliveries(
   lane: Lane,
   leaseUntil?: number,
 ): NewDelivery[] {
+  const ids = newIds('dlv', rows.length);
   return rows.map((subscriber, i) => {
     const due = notification.throttle
       ? throttledAt(notification.sendAt, before + i, notification.throttle.perMinute)
@@ -31,7 +32,7 @@ export function queuedDeliveries(
       ? nextDeliveryTime(due, notification.deliveryWindow, subscriber.timezone)
       : due;
     return {
-      id: newId('dlv'),
+      id: ids[i]!,
       notificationId: notification.id,
       workspaceId: notification.workspaceId,
       subscriberId: subscriber.id,

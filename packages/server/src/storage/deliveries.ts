@@ -167,7 +167,7 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
               .set(update.set)
               // The first request's time; an earlier one (a retry's) stays.
               .$if(update.requested, (q) => q.set({ sent_at: sql`coalesce(sent_at, ${now})` }))
-              .where('id', 'in', update.ids.slice(i, i + ID_CHUNK))
+              .where('id', 'in', idList(update.ids.slice(i, i + ID_CHUNK)))
               .execute();
           }
         }
@@ -271,6 +271,18 @@ export function createDeliveryStore(db: Kysely<Database>, dialect: DialectName) 
         .executeTakeFirst();
     },
   };
+
+  /**
+   * Ids as one JSON parameter: the statement's text is the same whatever their number, so it
+   * is prepared once (statement-cache.ts), and Kysely builds one node, not one per id — the
+   * outcome recorder runs this for every group of a fan-out.
+   */
+  function idList(ids: readonly string[]) {
+    const json = JSON.stringify(ids);
+    return dialect === 'postgres'
+      ? sql<string>`(SELECT jsonb_array_elements_text(${json}::jsonb))`
+      : sql<string>`(SELECT value FROM json_each(${json}))`;
+  }
 
   return deliveries;
 }

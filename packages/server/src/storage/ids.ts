@@ -25,8 +25,8 @@ export function newId(prefix: string): string {
 }
 
 /**
- * `count` new ids at once, from one call for random bytes: a batch of events asking for
- * 8 bytes a row spent most of its id time entering the CSPRNG.
+ * `count` new ids at once, from one call for random bytes: a batch of events or a fan-out's
+ * page asking for 8 bytes a row spent most of its id time entering the CSPRNG.
  *
  * @example const [a, b] = newIds('evt', 2);
  */

@@ -11,6 +11,12 @@ type Connected = ClientHttp2Session | typeof NOT_H2;
 interface Entry {
   connected: Promise<Connected>;
 }
+interface Waiting {
+  stream: ClientHttp2Stream;
+  /** Not answered by then (`timeoutMs` after it left): cancelled, and the send fails. */
+  deadline: number;
+  failure?: Error;
+}
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Push services answer with a short text at most; more is not worth keeping. */
@@ -105,9 +111,9 @@ export function createH2Sessions(options: {
     }
     return new Promise((resolve, reject) => {
       let answer: PushAnswer | undefined;
-      let failure: Error | undefined;
+      let chunks: Buffer[] | undefined;
       let bytes = 0;
-      const chunks: Buffer[] = [];
+      const waiting = watch(stream);
       stream.on('response', (headers) => {
         answer = {
           statusCode: Number(headers[':status']),
@@ -115,17 +121,17 @@ export function createH2Sessions(options: {
         };
       });
       stream.on('data', (chunk: Buffer) => {
-        if (bytes < MAX_ANSWER_BYTES) chunks.push(chunk);
+        // A push service answers a short text at most; most answers have no body at all.
+        if (bytes < MAX_ANSWER_BYTES) (chunks ??= []).push(chunk);
         bytes += chunk.length;
       });
-      stream.on('error', (error) => (failure = error));
-      stream.setTimeout(options.timeoutMs, () => {
-        failure = new Error(`timed out after ${options.timeoutMs} ms`);
-        stream.close(NGHTTP2_CANCEL);
-      });
+      stream.on('error', (error) => (waiting.failure ??= error));
       stream.on('close', () => {
+        inFlight.delete(waiting);
+        if (inFlight.size === 0) stopSweeping();
+        const failure = waiting.failure;
         if (answer && !failure) {
-          answer.body = Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES);
+          answer.body = chunks ? Buffer.concat(chunks).toString('utf8', 0, MAX_ANSWER_BYTES) : '';
           return resolve(answer);
         }
         // RFC 9113 §8.7: a stream refused (REFUSED_STREAM, or above a GOAWAY's last id) was
@@ -139,6 +145,38 @@ export function createH2Sessions(options: {
     });
   }
 
+  /**
+   * Streams in flight and when each must have been answered. One timer sweeps them all,
+   * instead of a timer per stream that Node re-arms on every frame read or written.
+   */
+  const inFlight = new Set<Waiting>();
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  const sweepEveryMs = Math.max(10, Math.min(1_000, Math.floor(options.timeoutMs / 4)));
+
+  function watch(stream: ClientHttp2Stream): Waiting {
+    const waiting: Waiting = { stream, deadline: Date.now() + options.timeoutMs };
+    inFlight.add(waiting);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, sweepEveryMs);
+      sweeper.unref(); // the requests' own sockets keep the process alive, not this timer
+    }
+    return waiting;
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const waiting of inFlight) {
+      if (now < waiting.deadline || waiting.failure) continue;
+      waiting.failure = new Error(`timed out after ${options.timeoutMs} ms`);
+      waiting.stream.close(NGHTTP2_CANCEL);
+    }
+  }
+
+  function stopSweeping(): void {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+
   return {
     send,
     close(): void {
@@ -149,6 +187,7 @@ export function createH2Sessions(options: {
         );
       }
       entries.clear();
+      stopSweeping();
     },
   };
 }

@@ -24,7 +24,7 @@ export function createPushTransport(options: TransportOptions = {}): PushTranspo
 
   return {
     async send(request) {
-      const url = new URL(request.endpoint);
+      const url = request.url ?? new URL(request.endpoint);
       if (url.protocol === 'https:') {
         const answer = await h2.send(url, request);
         if (answer !== NOT_H2) return answer;

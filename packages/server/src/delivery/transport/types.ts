@@ -6,6 +6,8 @@ import type { PushAnswer } from '../../domain/push-response.ts';
 
 export interface PushRequest {
   endpoint: string;
+  /** `endpoint` already parsed, when the caller has it: not parsed a second time. */
+  url?: URL;
   /** Lower-case names: HTTP/2 requires them (RFC 9113 §8.2.1), HTTP/1.1 does not mind. */
   headers: Record<string, string | number>;
   body: Buffer | null;
