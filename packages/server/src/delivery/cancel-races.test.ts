@@ -48,9 +48,9 @@ describe.each(DIALECTS)('cancel races on %s', (dialect) => {
   });
 
   async function notification() {
-    return db.kysely.transaction().execute((trx) =>
+    return store.transaction((tx) =>
       createNotification(
-        store,
+        tx,
         {
           workspaceId,
           campaignId: 'cmp_race',
@@ -65,7 +65,6 @@ describe.each(DIALECTS)('cancel races on %s', (dialect) => {
           deliveryWindow: null,
         },
         now,
-        trx,
       ),
     );
   }

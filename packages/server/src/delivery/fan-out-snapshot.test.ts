@@ -78,9 +78,9 @@ describe.each(DIALECTS)('fan-out to a rule audience on %s', (dialect) => {
   });
 
   async function notification() {
-    return db.kysely.transaction().execute((trx) =>
+    return store.transaction((tx) =>
       createNotification(
-        store,
+        tx,
         {
           workspaceId,
           campaignId: 'cmp_rule',
@@ -95,7 +95,6 @@ describe.each(DIALECTS)('fan-out to a rule audience on %s', (dialect) => {
           deliveryWindow: null,
         },
         now,
-        trx,
       ),
     );
   }

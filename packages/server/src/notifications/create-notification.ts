@@ -3,7 +3,7 @@ import { queuedDeliveries } from '../delivery/queued-deliveries.ts';
 import { laneOf, type Lane, type Queued } from '../domain/lane.ts';
 import { newId } from '../storage/ids.ts';
 import type { Notification } from '../storage/notifications.ts';
-import type { DbTransaction, Store } from '../storage/store.ts';
+import type { Store } from '../storage/store.ts';
 
 export type NewNotification = Omit<
   Notification,
@@ -41,8 +41,6 @@ export async function createNotification(
   tx: Store,
   input: NewNotification,
   now: number,
-  /** @deprecated a raw transaction, for callers not yet on `store.transaction`. */
-  trx?: DbTransaction,
 ): Promise<CreatedNotification> {
   const notification: Notification = {
     ...input,
@@ -53,8 +51,8 @@ export async function createNotification(
     expiresAt: input.sendAt + input.ttl * 1000,
   };
   const lane = laneOf(input.target, input);
-  await tx.notifications.insert(notification, trx);
-  const targeted = trx ? undefined : await fanOutNow(tx, notification, lane, now);
+  await tx.notifications.insert(notification);
+  const targeted = await fanOutNow(tx, notification, lane, now);
   const payload: FanOutPayload = { notificationId: notification.id, cursor: null };
   await tx.jobs.enqueue(
     {
@@ -67,7 +65,6 @@ export async function createNotification(
       ...(targeted !== undefined && { done: { progress: targeted, result: { targeted } } }),
     },
     now,
-    trx,
   );
   return {
     notificationId: notification.id,

@@ -52,7 +52,7 @@ export function createIdempotencyStore(db: Kysely<Database>) {
      *
      * @example
      * const accepted = await store.idempotency.once(workspaceId, key, now, (trx) =>
-     *   createNotification(store, input, now, trx));
+     *   trx.insertInto('notifications').values(row).execute());
      */
     async once<T>(
       workspaceId: string,
