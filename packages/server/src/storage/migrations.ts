@@ -14,6 +14,7 @@ import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
 import { migration as fairExpress } from './migrations/0020_fair_express.ts';
+import { migration as campaignNotifications } from './migrations/0024_campaign_notifications.ts';
 
 /**
  * Migrations in code, one file each under migrations/, applied on start in name order. The
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016_rollups': rollups,
   '0017_webhooks': webhooks,
   '0020_fair_express': fairExpress,
+  '0024_campaign_notifications': campaignNotifications,
 };
 
 export const migrationProvider: MigrationProvider = {
