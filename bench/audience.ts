@@ -7,6 +7,7 @@
  * "everyone" on the same database in the same run.
  *
  *   npm run bench:audience [-- --subscribers 1000000 --dialects sqlite,postgres --window 20000 --keep]
+ *   npm run bench:audience -- --dialects postgres --schema NAME   (seeds NAME once, reuses it after)
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     window: { type: 'string', default: String(DEFAULT_ENGINE_OPTIONS.fanOutWindow) },
     // Leave the seeded database behind (its name is printed) to EXPLAIN the targets in psql.
     keep: { type: 'boolean', default: false },
+    // PostgreSQL only: seed this schema the first time and reuse it on later runs (kept).
+    schema: { type: 'string' },
   },
 });
 const N = Number(values.subscribers);
@@ -75,6 +78,59 @@ async function seed(db: Db, workspaceId: string, siteId: string) {
   await sql`ANALYZE`.execute(k);
 }
 
+/** A workspace, a site, the seeded rows and the two audiences the targets name. */
+async function seedAll(store: Store, db: Db) {
+  const { workspace } = await store.workspaces.create('bench', now);
+  const site = await store.sites.create(
+    {
+      workspaceId: workspace.id,
+      name: 'bench',
+      origins: [],
+      categories: [{ id: 'deals', label: 'Deals' }],
+      prompt: {} as never,
+      capping: {},
+      vapidSubject: 'mailto:bench@example.com',
+      vapidPublicKey: 'x',
+      vapidPrivateKey: 'x',
+    },
+    now,
+  );
+  await seed(db, workspace.id, site.id);
+  const buyers = await store.audiences.create(
+    {
+      workspaceId: workspace.id,
+      name: 'Recent big buyers',
+      rule: { event: { name: 'Order Completed', where: { value: { gte: 50 } }, within: 'P30D' } },
+    },
+    now,
+  );
+  const blocked = await store.audiences.create(
+    { workspaceId: workspace.id, name: 'Blocked', rule: null },
+    now,
+  );
+  await store.audiences.addMembers(
+    blocked,
+    Array.from({ length: 10_000 }, (_, i) => ({
+      type: 'user' as const,
+      id: `user_${String((i + 1) * 20).padStart(8, '0')}`,
+    })),
+    now,
+  );
+  return { workspaceId: workspace.id, buyersId: buyers.id, blockedId: blocked.id };
+}
+
+/** The ids of an earlier run's seeding in a reused schema (`--schema`), or undefined. */
+async function seededBefore(db: Db) {
+  const { rows } = await sql<{ workspace_id: string; buyers: string; blocked: string }>`
+    SELECT a.workspace_id, a.id AS buyers, b.id AS blocked FROM audiences a
+    JOIN audiences b ON b.workspace_id = a.workspace_id AND b.name = 'Blocked'
+    WHERE a.name = 'Recent big buyers'`.execute(db.kysely);
+  const row = rows[0];
+  if (!row) return undefined;
+  process.stderr.write(`  reusing the seeded schema\n`);
+  return { workspaceId: row.workspace_id, buyersId: row.buyers, blockedId: row.blocked };
+}
+
 async function time<T>(run: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
   const result = await run();
@@ -112,7 +168,9 @@ async function resolveAll(
 }
 
 async function benchDialect(dialect: 'sqlite' | 'postgres') {
-  const schema = `bench_aud_${Date.now().toString(36)}`;
+  const reuse = dialect === 'postgres' ? values.schema : undefined;
+  const keep = values.keep || reuse !== undefined;
+  const schema = reuse ?? `bench_aud_${Date.now().toString(36)}`;
   const file = join(tmpdir(), `${schema}.db`);
   const db = await openDatabase(
     dialect === 'sqlite' ? `sqlite:${file}` : `${PG_URL}?schema=${schema}`,
@@ -120,53 +178,19 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
   const store = createStore(db);
   try {
     process.stderr.write(`${dialect}:\n`);
-    const { workspace } = await store.workspaces.create('bench', now);
-    const site = await store.sites.create(
-      {
-        workspaceId: workspace.id,
-        name: 'bench',
-        origins: [],
-        categories: [{ id: 'deals', label: 'Deals' }],
-        prompt: {} as never,
-        capping: {},
-        vapidSubject: 'mailto:bench@example.com',
-        vapidPublicKey: 'x',
-        vapidPrivateKey: 'x',
-      },
-      now,
-    );
-    await seed(db, workspace.id, site.id);
-    const buyers = await store.audiences.create(
-      {
-        workspaceId: workspace.id,
-        name: 'Recent big buyers',
-        rule: { event: { name: 'Order Completed', where: { value: { gte: 50 } }, within: 'P30D' } },
-      },
-      now,
-    );
-    const blocked = await store.audiences.create(
-      { workspaceId: workspace.id, name: 'Blocked', rule: null },
-      now,
-    );
-    await store.audiences.addMembers(
-      blocked,
-      Array.from({ length: 10_000 }, (_, i) => ({
-        type: 'user' as const,
-        id: `user_${String((i + 1) * 20).padStart(8, '0')}`,
-      })),
-      now,
-    );
+    const seeded = reuse ? await seededBefore(db) : undefined;
+    const { workspaceId, buyersId, blockedId } = seeded ?? (await seedAll(store, db));
     const targets: Array<[string, Target]> = [
       ['everyone', { all: true }],
       ['category deals', { categories: ['deals'] }],
       [
         'rule audience (event within 30 d, where value ≥ 50)',
-        { audiences: { include: [buyers.id] } },
+        { audiences: { include: [buyersId] } },
       ],
       [
         'audience − manual exclude ∧ category ∧ subscribedBetween',
         {
-          audiences: { include: [buyers.id], exclude: [blocked.id] },
+          audiences: { include: [buyersId], exclude: [blockedId] },
           categories: ['deals'],
           subscribedBetween: { from: now - 300 * DAY },
         },
@@ -175,8 +199,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     const rows = [];
     let everyoneMs = NaN;
     for (const [name, target] of targets) {
-      const [count, countMs] = await time(() => store.targeting.count(workspace.id, target, now));
-      const [resolved, resolveMs] = await time(() => resolveAll(store, workspace.id, target));
+      const [count, countMs] = await time(() => store.targeting.count(workspaceId, target, now));
+      const [resolved, resolveMs] = await time(() => resolveAll(store, workspaceId, target));
       if (resolved.streamed !== count || resolved.total !== count) {
         throw new Error(
           `${name}: resolved ${resolved.total}/${resolved.streamed} but counted ${count}`,
@@ -196,8 +220,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     return rows;
   } finally {
     await db.close();
-    if (values.keep)
-      process.stderr.write(`  kept ${dialect === 'sqlite' ? file : `schema ${schema}`}\n`);
+    if (keep) process.stderr.write(`  kept ${dialect === 'sqlite' ? file : `schema ${schema}`}\n`);
     else if (dialect === 'sqlite')
       for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
     else {
