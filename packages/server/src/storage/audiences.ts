@@ -105,6 +105,7 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
     }
     return ruleSql(node.rule, {
       dialect,
+      workspaceId: node.audience.workspaceId,
       now,
       audience: (nested) => predicateFrom(graph, nested, now, [...path, id]),
     });
@@ -426,6 +427,7 @@ export function createAudienceStore(db: Kysely<Database>, dialect: DialectName) 
       const graph = await loadGraph(workspaceId, referencedAudiences(rule));
       const predicate = ruleSql(rule, {
         dialect,
+        workspaceId,
         now,
         audience: (nested) => predicateFrom(graph, nested, now),
       });

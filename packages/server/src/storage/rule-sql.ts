@@ -10,6 +10,13 @@ import type { DialectName } from './database.ts';
  */
 export interface RuleContext {
   dialect: DialectName;
+  /**
+   * The workspace every outer row belongs to (callers filter `subscribers` by it), written
+   * into event and trait lookups as a constant. Why: correlated as
+   * `e.workspace_id = subscribers.workspace_id`, PostgreSQL hashes the pair and reads the
+   * matching events of every workspace, with no index on `name`/`occurred_at` alone.
+   */
+  workspaceId: string;
   now: number;
   /** Membership predicate of another audience (for `inAudience`), already cycle-checked. */
   audience(id: string): RawBuilder<SqlBool>;
@@ -59,7 +66,7 @@ export function ruleSql(rule: ParsedRule, ctx: RuleContext): RawBuilder<SqlBool>
     case 'inAudience':
       return ctx.audience(rule.id);
     case 'trait':
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM users u WHERE u.workspace_id = subscribers.workspace_id AND u.external_id = subscribers.external_id AND ${whereSql(rule.where, sql.ref('u.traits'), ctx.dialect)})`;
+      return sql<SqlBool>`EXISTS (SELECT 1 FROM users u WHERE u.workspace_id = ${ctx.workspaceId} AND u.external_id = subscribers.external_id AND ${whereSql(rule.where, sql.ref('u.traits'), ctx.dialect)})`;
     case 'event':
       return eventSql(rule, ctx);
   }
@@ -71,7 +78,7 @@ function eventSql(
   ctx: RuleContext,
 ): RawBuilder<SqlBool> {
   const filters = [
-    sql<SqlBool>`e.workspace_id = subscribers.workspace_id`,
+    sql<SqlBool>`e.workspace_id = ${ctx.workspaceId}`,
     sql<SqlBool>`e.name = ${rule.name}`,
     ...(rule.withinMs !== undefined
       ? [sql<SqlBool>`e.occurred_at >= ${ctx.now - rule.withinMs}`]

@@ -190,6 +190,60 @@ describe.each(DIALECTS)('a snapshot of a combined target on %s', (dialect) => {
     expect(await store.targeting.count(workspaceId, target, now)).toBe(expected.length);
   });
 
+  it('keeps a snapshot whole when it is taken again, listing nobody twice', async () => {
+    const target: Target = { audiences: { include: [buyers] } };
+    const first = await store.targeting.snapshot('ntf_again', workspaceId, target, now);
+    expect(first).toBeGreaterThan(2);
+    // A later send time takes the rule's 30 days past every event: run anew, it would match none.
+    const again = await store.targeting.snapshot('ntf_again', workspaceId, target, now + 60 * DAY);
+    expect(again).toBe(first);
+    const page = await store.targeting.snapshotPage('ntf_again', null, 1_000);
+    expect(page.rows).toHaveLength(first);
+    expect(new Set(page.rows.map((r) => r.id)).size).toBe(first);
+    await store.targeting.dropSnapshot('ntf_again');
+    expect(await store.targeting.snapshot('ntf_again', workspaceId, target, now + 60 * DAY)).toBe(
+      0,
+    );
+  });
+
+  it("never counts another workspace's events or traits for a subscriber", async () => {
+    // user-5 bought nothing here; the same external id buys big and has the trait elsewhere.
+    const other = await initWorkspace(store, {}, now);
+    const otherWorkspace = (await store.sites.getMany([other.siteId]))[0]!.workspaceId;
+    await store.events.insert(
+      [
+        {
+          workspaceId: otherWorkspace,
+          siteId: other.siteId,
+          subscriberId: null,
+          anonymousId: null,
+          externalId: 'user-5',
+          type: 'track' as const,
+          name: 'Order Completed',
+          properties: { value: 99 },
+          messageId: null,
+          occurredAt: now - 1_000,
+        },
+      ],
+      now,
+    );
+    await store.users.upsert(otherWorkspace, 'user-5', { plan: 'gold' }, now);
+    const gold = await store.audiences.create(
+      { workspaceId, name: 'Gold', rule: { trait: { plan: 'gold' } } },
+      now,
+    );
+    const user5 = Object.values(ids).filter((s) => s.user === 'user-5');
+    expect(user5.length).toBeGreaterThan(0);
+    for (const target of [
+      { audiences: { include: [buyers] } },
+      { audiences: { include: [gold.id] } },
+    ] satisfies Target[]) {
+      const found = await snapshotted(`ntf_other_${target.audiences.include[0]}`, target);
+      expect(found.length).toBeLessThan(48);
+      for (const s of user5) expect(found).not.toContain(s.id);
+    }
+  });
+
   it.each<[string, () => Target]>([
     [
       'an audience and a category',
