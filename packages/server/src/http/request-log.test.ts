@@ -59,4 +59,20 @@ describe('request logs', () => {
     const forged = await getUser({ 'x-request-id': 'a", "level": "fatal' });
     expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('echoes the request id on answers, problems and unknown routes alike', async () => {
+    const key = { authorization: `Bearer ${site.apiKey}` };
+    const cases = [
+      ['/v1/subscribers', key, 200],
+      ['/v1/subscribers', { authorization: 'Bearer bk_nope' }, 401],
+      ['/v1/nowhere', key, 404],
+      ['/healthz', {}, 200],
+    ] as const;
+    for (const [path, headers, status] of cases) {
+      const res = await beckon.app.request(path, {
+        headers: { ...headers, 'x-request-id': 'r-1' },
+      });
+      expect([path, res.status, res.headers.get('x-request-id')]).toEqual([path, status, 'r-1']);
+    }
+  });
 });

@@ -19,8 +19,13 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     const requestId = given && GIVEN_ID.test(given) ? given : randomUUID();
     const started = performance.now();
     c.set('requestId', requestId);
-    await next();
+    // Set before the handler builds its response, so `c.json()` includes it: setting a header
+    // on a finished response makes Hono rebuild it around its body as a web stream, which
+    // @hono/node-server then pumps chunk by chunk instead of writing the string at once.
     c.header('X-Request-Id', requestId);
+    await next();
+    // A handler that returned its own `Response` never saw the prepared header.
+    if (!c.res.headers.has('x-request-id')) c.header('X-Request-Id', requestId);
     const status = c.res.status;
     const fields = {
       requestId,

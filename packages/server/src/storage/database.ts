@@ -8,6 +8,8 @@ import {
   type DatabaseIntrospector,
 } from 'kysely';
 import pg from 'pg';
+import { createApiKeyCache, type ApiKeys, type KeyOwner } from './api-key-cache.ts';
+import { postgresKeyChanges, sqliteKeyChanges } from './api-key-changes.ts';
 import { migrationProvider } from './migrations.ts';
 import { namingStatements } from './pg-named-statements.ts';
 import type { Database } from './schema.ts';
@@ -20,6 +22,11 @@ export interface Db {
   dialect: DialectName;
   /** PostgreSQL schema holding Beckon's tables (`public` unless the URL names one). */
   schema?: string;
+  /**
+   * The process's API-key cache and how it hears of revocations elsewhere (api-key-cache.ts).
+   * A `Db` built without one looks every key up.
+   */
+  apiKeys?: ApiKeys;
   close(): Promise<void>;
 }
 
@@ -71,7 +78,18 @@ function openSqlite(url: string | undefined): Db {
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
   });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const cache = createApiKeyCache<KeyOwner>();
+  const changes = sqliteKeyChanges(
+    () => dataVersion.get() as number,
+    () => cache.forget(),
+  );
+  return {
+    kysely,
+    dialect: 'sqlite',
+    apiKeys: { cache, changes },
+    close: () => kysely.destroy(),
+  };
 }
 
 async function openPostgres(url: string): Promise<{ db: Db; named: { enable(): void } }> {
@@ -107,8 +125,23 @@ async function openPostgres(url: string): Promise<{ db: Db; named: { enable(): v
   // Prepared once per connection after migrating (pg-named-statements.ts).
   const named = namingStatements(pool);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const cache = createApiKeyCache<KeyOwner>();
+  const changes = postgresKeyChanges({
+    connect: () => new pg.Client({ connectionString: parsed.toString(), keepAlive: true }),
+    schema: schema ?? 'public',
+    onChange: () => cache.forget(),
+  });
   return {
-    db: { kysely, dialect: 'postgres', schema: schema ?? 'public', close: () => kysely.destroy() },
+    db: {
+      kysely,
+      dialect: 'postgres',
+      schema: schema ?? 'public',
+      apiKeys: { cache, changes },
+      async close() {
+        await changes.close();
+        await kysely.destroy();
+      },
+    },
     named,
   };
 }

@@ -54,7 +54,7 @@ export function createStore(db: Db, opts: { secrets?: SecretBox } = {}): Store {
 
 function storeOn(kysely: Kysely<Database>, db: Db, opts: { secrets?: SecretBox }): Store {
   const store: Store = {
-    ...repositories(kysely, db.dialect, opts),
+    ...repositories(kysely, db, opts),
     // Inside a transaction `db.kysely` is the transaction, so nothing escapes it by accident.
     db: kysely === db.kysely ? db : { ...db, kysely },
     transaction(fn) {
@@ -69,15 +69,12 @@ function storeOn(kysely: Kysely<Database>, db: Db, opts: { secrets?: SecretBox }
   return store;
 }
 
-function repositories(
-  kysely: Kysely<Database>,
-  dialect: DialectName,
-  opts: { secrets?: SecretBox },
-) {
+function repositories(kysely: Kysely<Database>, db: Db, opts: { secrets?: SecretBox }) {
+  const { dialect } = db;
   const audiences = createAudienceStore(kysely, dialect);
   return {
     audiences,
-    workspaces: createWorkspaceStore(kysely),
+    workspaces: createWorkspaceStore(kysely, db.apiKeys),
     sites: createSiteStore(kysely, opts.secrets),
     subscribers: createSubscriberStore(kysely, dialect),
     subscriberImport: createSubscriberImport(kysely),

@@ -7,7 +7,7 @@ import { enqueueEvents } from './outbox.ts';
 import type { Database, SubscriberTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 import type { PageRequest } from './cursor-page.ts';
-import { listSubscribers, type SubscriberFilter } from './subscriber-list.ts';
+import { createSubscriberList, type SubscriberFilter } from './subscriber-list.ts';
 
 export type { SubscriberFilter, SubscriberListing } from './subscriber-list.ts';
 import {
@@ -276,8 +276,7 @@ export function createSubscriberStore(db: Kysely<Database>, dialect: DialectName
     },
 
     /** One page of the workspace's subscribers, without their push keys (subscriber-list.ts). */
-    list: (workspaceId: string, filter: SubscriberFilter, page: PageRequest) =>
-      listSubscribers(db, dialect, workspaceId, filter, page),
+    list: createSubscriberList(db, dialect),
 
     /** ID sync from a server (Segment identify): every subscriber of the workspace with this anonymous id. */
     async linkAnonymousInWorkspace(

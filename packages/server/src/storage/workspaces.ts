@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { retentionOf, type Retention } from '../domain/retention.ts';
 import { hashSecret, newId, newSecret } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
+import type { ApiKeys } from './api-key-cache.ts';
 import type { Database } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -20,15 +21,32 @@ export interface ApiKeyInfo {
   createdAt: number;
 }
 
-export function createWorkspaceStore(db: Kysely<Database>) {
-  async function findByApiKey(apiKey: string): Promise<Workspace | undefined> {
+/**
+ * `keys`: the process's API-key cache (database.ts); without it every key is looked up.
+ */
+export function createWorkspaceStore(db: Kysely<Database>, keys?: ApiKeys) {
+  async function lookUp(keyHash: string): Promise<Workspace | undefined> {
     const row = await db
       .selectFrom('api_keys')
       .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
       .select(['workspaces.id', 'workspaces.name', 'workspaces.created_at'])
-      .where('api_keys.key_hash', '=', hashSecret(apiKey))
+      .where('api_keys.key_hash', '=', keyHash)
       .executeTakeFirst();
     return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+  // Keyed by the cache's generation too: a caller that asks after a revocation cleared the
+  // cache never joins (nor stores) a lookup that began before it.
+  const shared = singleFlight((key: string) => lookUp(key.slice(key.indexOf(':') + 1)));
+
+  /** Every API request asks: answered from the cache while it can hear revocations. */
+  async function findByApiKey(apiKey: string): Promise<Workspace | undefined> {
+    const keyHash = hashSecret(apiKey);
+    if (db.isTransaction) return lookUp(keyHash);
+    if (!keys?.changes.watching()) return shared(`-:${keyHash}`);
+    const hit = keys.cache.get(keyHash);
+    if (hit) return hit;
+    const since = keys.cache.generation();
+    return keys.cache.remember(keyHash, await shared(`${since}:${keyHash}`), since);
   }
 
   return {
@@ -92,18 +110,29 @@ export function createWorkspaceStore(db: Kysely<Database>) {
       }));
     },
 
-    /** Deletes the key: the next request with it is a 401 (keys are looked up per request). */
+    /**
+     * Deletes the key: the next request with it is a 401, in this process and every other
+     * on the database (the cache is cleared here; `announce` tells the others on commit).
+     */
     async revokeApiKey(workspaceId: string, id: string): Promise<boolean> {
-      const result = await db
-        .deleteFrom('api_keys')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      let sent: (() => Promise<void>) | undefined;
+      const deleted = await inTransaction(db, async (trx) => {
+        const result = await trx
+          .deleteFrom('api_keys')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (Number(result.numDeletedRows) > 0) sent = await keys?.changes.announce(trx);
+        return Number(result.numDeletedRows) > 0;
+      });
+      // After the commit (before it, a lookup could still read the key and remember it).
+      keys?.cache.forget();
+      // Inside a caller's transaction the news leaves at its commit, after this returns.
+      if (!db.isTransaction) await sent?.();
+      return deleted;
     },
 
-    /** Every API request asks: concurrent ones share a lookup (single-flight.ts). */
-    findByApiKey: db.isTransaction ? findByApiKey : singleFlight(findByApiKey),
+    findByApiKey,
 
     /** The workspace's retention, defaults filled in. */
     async get(id: string): Promise<Workspace | undefined> {
