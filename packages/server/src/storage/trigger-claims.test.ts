@@ -35,7 +35,7 @@ describe.each(DIALECTS)('trigger-run claims on %s', (dialect) => {
     );
 
   /** Ends every run this test left waiting, so the next test starts from an empty queue. */
-  const settle = () => db.kysely.updateTable('trigger_runs').set({ status: 'completed' }).execute();
+  const settle = () => db.kysely.updateTable('trigger_runs').set({ status: 'done' }).execute();
 
   it("claims one workspace's run within two claims of another's older burst of 200", async () => {
     for (let i = 0; i < 200; i++) await run('ws_a', now - 10_000 + i, i);
