@@ -32,6 +32,7 @@ import type { handlers as NaiveLoop } from './fanout/naive-loop-child.ts';
 import type { handlers as PushService } from './fanout/push-service-child.ts';
 import { report } from './fanout/report.ts';
 import { seed } from './fanout/seed.ts';
+import { cpuSeconds } from './fanout/cpu-time.ts';
 import { startServer } from './fanout/server-process.ts';
 import { importMembers } from './fanout/members-import.ts';
 import { reportUnderLoad } from './fanout/report-under-load.ts';
@@ -55,6 +56,8 @@ const IMPORT = values.import === '0' ? 0 : positive('import', values.import);
 const CONTENT = { title: 'Your cart misses you', body: 'Come back for 10% off', url: '/cart' };
 /** Above the pushes each subscriber gets in one run (a trigger or two, two broadcasts). */
 const CAPPED_PER_DAY = 5;
+/** measureTriggers' warm-up sends (sends.ts), made before the timed ones. */
+const WARM_UP_SENDS = 10;
 const PAYLOAD = JSON.stringify({ deliveryId: newId('dlv'), ...CONTENT });
 
 const database = benchDatabase(process.env.BECKON_DATABASE_URL);
@@ -82,7 +85,7 @@ try {
     BECKON_RATE_LIMIT_PER_IP: '0',
     BECKON_RATE_LIMIT_PER_SITE: '0',
   });
-  let fanOut, capped, triggers, memory, underLoad, underImport;
+  let fanOut, capped, triggers, memory, underLoad, underImport, sendCpu;
   try {
     const campaignId = await createCampaign(server, seeded.apiKey, CONTENT);
     const context = {
@@ -94,7 +97,19 @@ try {
       postgres: database.label === 'PostgreSQL',
     };
     process.stderr.write(`${TRIGGERS} single-user triggers…\n`);
+    const cpuOf = () => [
+      cpuSeconds(server.child.pid),
+      cpuSeconds(server.child.pid, { mainThreadOnly: true }),
+    ];
+    const cpuBefore = cpuOf();
     triggers = await measureTriggers(context, singles);
+    // Warm-up sends included: an upper bound of what one costs the server.
+    const cpuAfter = cpuOf();
+    const perSend = (i: number) =>
+      cpuBefore[i] == null || cpuAfter[i] == null
+        ? null
+        : ((cpuAfter[i] as number) - (cpuBefore[i] as number)) / (TRIGGERS + WARM_UP_SENDS);
+    sendCpu = { server: perSend(0), mainThread: perSend(1) };
     process.stderr.write(`fan-out to ${N.toLocaleString()}…\n`);
     fanOut = await sendToAll(context, N, everyone);
     memory = await server.memory();
@@ -167,6 +182,7 @@ try {
     fanOut,
     underLoad,
     underImport,
+    sendCpu,
   });
   if (!fanOut.complete || !capped.complete || !underLoad.result.complete || naive.failed > 0)
     process.exitCode = 1;

@@ -297,6 +297,8 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
         visited.add(workspaceId);
         cursor = workspaceId;
         runs.push(...(await leaseFrom(workspaceId, now, leaseMs, limit - runs.length)));
+        // Back at the workspace it started after: every one had its turn.
+        if (workspaceId === after) break;
       }
       return runs;
     },
