@@ -37,7 +37,7 @@ export function reportUnderLoad(f: UnderLoadFigures): void {
     // sends' main-thread time is what they can take from it (an upper bound of the loss).
     const taken = (f.underLoad.latencies.length * cpu.mainThread) / busy.seconds;
     lines.push(
-      `  server CPU per single-user send   ${(1000 * cpu.server).toFixed(1)} ms (main thread ${(1000 * cpu.mainThread).toFixed(1)} ms, idle, warm-up included): the sends beside the broadcast took ≈ ${(100 * taken).toFixed(1)} % of its main thread`,
+      `  server CPU per single-user send   ${(1000 * cpu.server).toFixed(1)} ms (main thread ${(1000 * cpu.mainThread).toFixed(1)} ms, idle): the sends beside the broadcast took ≈ ${(100 * taken).toFixed(1)} % of its main thread`,
     );
   }
   if (f.underImport) {
