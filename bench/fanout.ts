@@ -32,6 +32,7 @@ import type { handlers as NaiveLoop } from './fanout/naive-loop-child.ts';
 import type { handlers as PushService } from './fanout/push-service-child.ts';
 import { report } from './fanout/report.ts';
 import { seed } from './fanout/seed.ts';
+import { cpuSeconds } from './fanout/cpu-time.ts';
 import { startServer } from './fanout/server-process.ts';
 import { importMembers } from './fanout/members-import.ts';
 import { reportUnderLoad } from './fanout/report-under-load.ts';
@@ -82,7 +83,7 @@ try {
     BECKON_RATE_LIMIT_PER_IP: '0',
     BECKON_RATE_LIMIT_PER_SITE: '0',
   });
-  let fanOut, capped, triggers, memory, underLoad, underImport;
+  let fanOut, capped, triggers, memory, underLoad, underImport, sendCpu;
   try {
     const campaignId = await createCampaign(server, seeded.apiKey, CONTENT);
     const context = {
@@ -94,7 +95,19 @@ try {
       postgres: database.label === 'PostgreSQL',
     };
     process.stderr.write(`${TRIGGERS} single-user triggers…\n`);
-    triggers = await measureTriggers(context, singles);
+    const cpuOf = () => [
+      cpuSeconds(server.child.pid),
+      cpuSeconds(server.child.pid, { mainThreadOnly: true }),
+    ];
+    let cpuBefore = cpuOf();
+    triggers = await measureTriggers(context, singles, () => (cpuBefore = cpuOf()));
+    // The timed sends only (the warm-up ones pay for the JIT); /proc counts 10 ms ticks.
+    const cpuAfter = cpuOf();
+    const perSend = (i: number) =>
+      cpuBefore[i] == null || cpuAfter[i] == null
+        ? null
+        : ((cpuAfter[i] as number) - (cpuBefore[i] as number)) / TRIGGERS;
+    sendCpu = { server: perSend(0), mainThread: perSend(1) };
     process.stderr.write(`fan-out to ${N.toLocaleString()}…\n`);
     fanOut = await sendToAll(context, N, everyone);
     memory = await server.memory();
@@ -167,6 +180,7 @@ try {
     fanOut,
     underLoad,
     underImport,
+    sendCpu,
   });
   if (!fanOut.complete || !capped.complete || !underLoad.result.complete || naive.failed > 0)
     process.exitCode = 1;

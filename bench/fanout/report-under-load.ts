@@ -13,6 +13,8 @@ export interface UnderLoadFigures {
   /** Single-user sends made one after another while the same broadcast ran again. */
   underLoad: { latencies: number[]; result: FanOutResult };
   underImport?: { import: ImportResult; fanOut: FanOutResult; latencies: number[] } | undefined;
+  /** Server CPU seconds per idle single-user send, all threads and the main thread (null off Linux). */
+  sendCpu?: { server: number | null; mainThread: number | null } | undefined;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -29,6 +31,15 @@ export function reportUnderLoad(f: UnderLoadFigures): void {
     `  ratio to idle                     p50 ${(percentile(f.underLoad.latencies, 50) / percentile(f.idle, 50)).toFixed(1)}×, p99 ${(percentile(f.underLoad.latencies, 99) / percentile(f.idle, 99)).toFixed(1)}×`,
     `  fan-out with the sends beside it  ${int(busy.msgsPerSecond)} msgs/s vs ${int(f.fanOut.msgsPerSecond)} alone: ${(100 * loss).toFixed(1)} % throughput lost (goal ≤ 10 %)${busy.complete ? '' : ' — INCOMPLETE'}`,
   ];
+  const cpu = f.sendCpu;
+  if (cpu?.server != null && cpu.mainThread != null) {
+    // On SQLite the database runs on the main thread, which the broadcast needs as well: the
+    // sends' main-thread time is what they can take from it (an upper bound of the loss).
+    const taken = (f.underLoad.latencies.length * cpu.mainThread) / busy.seconds;
+    lines.push(
+      `  server CPU per single-user send   ${(1000 * cpu.server).toFixed(1)} ms (main thread ${(1000 * cpu.mainThread).toFixed(1)} ms, idle): the sends beside the broadcast took ≈ ${(100 * taken).toFixed(1)} % of its main thread`,
+    );
+  }
   if (f.underImport) {
     const { import: imported, fanOut, latencies } = f.underImport;
     const steps = imported.progress.filter(

@@ -61,9 +61,12 @@ export async function createCampaign(
 export async function measureTriggers(
   ctx: SendContext,
   targets: ReadonlyArray<{ subscriberId: string; pushId: string }>,
+  /** Called once the warm-up sends are done, before the timed ones. */
+  onWarm?: () => void,
 ): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < targets.length + WARM_UP; i++) {
+    if (i === WARM_UP) onWarm?.();
     const latency = await sendOne(ctx, targets[i % targets.length] as (typeof targets)[number]);
     if (i >= WARM_UP) latencies.push(latency);
   }

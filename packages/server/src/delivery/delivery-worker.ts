@@ -343,11 +343,15 @@ export function createDeliveryWorker(deps: {
     return { delivery, message, slot };
   }
 
+  function expressLimit(): number {
+    return options.expressBatchSize ?? 100;
+  }
+
   /** Claims one batch of `lane` (never mixed) and starts sending it. */
   async function claim(lane: Lane): Promise<DeliveryRow[]> {
     const claimLane =
       lane === 'express' ? store.deliveries.claimExpress : store.deliveries.claimBulk;
-    const limit = lane === 'express' ? (options.expressBatchSize ?? 100) : options.batchSize;
+    const limit = lane === 'express' ? expressLimit() : options.batchSize;
     const { rows, workspaceId } = await claimLane(
       clock(),
       options.leaseMs,
@@ -370,7 +374,11 @@ export function createDeliveryWorker(deps: {
     }
     if (batch.length === 0) return false;
     start(batch, laneSlots);
-    return true;
+    // An express batch fills up across every workspace with rows due (lane-claims.ts): one
+    // not full took all there was, so the loop sleeps until woken instead of claiming again
+    // at once — that empty claim cost a single-user send three statements beside its push.
+    // A bulk batch holds one workspace's rows; the next may find another's.
+    return lane === 'bulk' || batch.length >= expressLimit();
   }
 
   /** Sends a batch in the slot it holds, which it gives back when recorded. */

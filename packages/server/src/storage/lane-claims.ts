@@ -60,6 +60,9 @@ export function createLaneClaims(db: Kysely<Database>, dialect: DialectName) {
           rows.push(...taken);
           last = workspaceId;
         }
+        // Back at the workspace it started after: every one had its turn, no need to probe on
+        // (saves a round trip on a single-user send's claim).
+        if (workspaceId === after) break;
       }
       return { rows, workspaceId: last };
     },

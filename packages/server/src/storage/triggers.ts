@@ -259,25 +259,48 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
      * Claims due runs with a lease (several workers never run the same step at once). Each
      * claim counts as an attempt until the run moves on, so a run that kills its worker
      * every time is still given up after a few claims.
+     *
+     * Fair between workspaces, like the express lane (lane-claims.ts): the batch fills up
+     * across workspaces, starting at the one after `after` (the workspace of the caller's
+     * last claim, in id order, wrapping around), each giving its oldest due runs until
+     * `limit` are taken — so one tenant's burst of 20,000 due runs holds another's run back
+     * by one batch, not by the burst. Runs come back a workspace after another, in that
+     * order; the last run's workspace is where the next claim should start after. An idle
+     * claim is one probe (`trigger_runs_due`); the next workspace with waiting runs is one
+     * probe and its due runs one range (`trigger_runs_waiting_workspace`).
+     *
+     * @example
+     * const runs = await triggers.claimDue(now, 30_000, 50, after);
+     * after = runs.at(-1)?.workspace_id ?? null;
      */
-    async claimDue(now: number, leaseMs: number, limit: number): Promise<TriggerRun[]> {
-      const due = claimable(
-        db
-          .selectFrom('trigger_runs')
-          .select('id')
-          .where('status', '=', 'waiting')
-          .where('wake_at', '<=', now)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-          .orderBy('wake_at')
-          .limit(limit),
-        dialect,
-      );
-      return db
-        .updateTable('trigger_runs')
-        .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+    async claimDue(
+      now: number,
+      leaseMs: number,
+      limit: number,
+      after: string | null = null,
+    ): Promise<TriggerRun[]> {
+      const anyDue = await dueRuns(now).select('id').limit(1).executeTakeFirst();
+      if (!anyDue) return [];
+      const runs: TriggerRun[] = [];
+      const visited = new Set<string>();
+      let cursor = after;
+      let wrapped = after === null;
+      for (let probes = 0; probes < WORKSPACE_PROBES && runs.length < limit; probes++) {
+        const workspaceId = await nextWaitingWorkspace(cursor);
+        if (workspaceId === null) {
+          if (wrapped) break;
+          wrapped = true;
+          cursor = null;
+          continue;
+        }
+        if (visited.has(workspaceId)) break;
+        visited.add(workspaceId);
+        cursor = workspaceId;
+        runs.push(...(await leaseFrom(workspaceId, now, leaseMs, limit - runs.length)));
+        // Back at the workspace it started after: every one had its turn.
+        if (workspaceId === after) break;
+      }
+      return runs;
     },
 
     /**
@@ -340,6 +363,58 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
         .execute();
     },
   };
+
+  /** Waiting runs whose timer is due and that no worker holds (or whose lease ran out). */
+  function dueRuns(now: number) {
+    return db
+      .selectFrom('trigger_runs')
+      .where('status', '=', 'waiting')
+      .where('wake_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  }
+
+  /** Leases up to `limit` of a workspace's due runs, oldest timer first, in that order. */
+  async function leaseFrom(
+    workspaceId: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<TriggerRun[]> {
+    const due = claimable(
+      dueRuns(now)
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('wake_at')
+        .limit(limit),
+      dialect,
+    );
+    const rows = await db
+      .updateTable('trigger_runs')
+      .set({ lease_until: now + leaseMs, attempts: sql`attempts + 1` })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    // RETURNING keeps no order: oldest timer first, as before.
+    return rows.sort((a, b) => a.wake_at - b.wake_at || (a.id < b.id ? -1 : 1));
+  }
+
+  /** The first workspace after `after` with waiting runs, due or not: one index probe. */
+  async function nextWaitingWorkspace(after: string | null): Promise<string | null> {
+    const next = await db
+      .selectFrom('trigger_runs')
+      .select('workspace_id')
+      .where('status', '=', 'waiting')
+      .$if(after !== null, (q) => q.where('workspace_id', '>', after as string))
+      // With `wake_at`, only `trigger_runs_waiting_workspace` gives this order.
+      .orderBy('workspace_id')
+      .orderBy('wake_at')
+      .limit(1)
+      .executeTakeFirst();
+    return next?.workspace_id ?? null;
+  }
 }
+
+/** Workspaces with waiting runs, none of them due, a claim looks past before it gives up. */
+const WORKSPACE_PROBES = 100;
 
 export type TriggerStore = ReturnType<typeof createTriggerStore>;

@@ -19,6 +19,8 @@ export function createTriggerWorker(deps: {
 }) {
   const runSteps = createStepRunner(deps);
   let stopping = false;
+  /** The workspace the last claim ended at: the next starts after it (see triggers.claimDue). */
+  let lastWorkspace: string | null = null;
 
   async function runOne(run: TriggerRun, triggers: Map<string, Trigger | undefined>) {
     if (run.attempts > MAX_RUN_ATTEMPTS) {
@@ -48,7 +50,13 @@ export function createTriggerWorker(deps: {
 
   return {
     async runOnce(): Promise<boolean> {
-      const runs = await deps.store.triggers.claimDue(deps.clock(), deps.leaseMs, 50);
+      const runs = await deps.store.triggers.claimDue(
+        deps.clock(),
+        deps.leaseMs,
+        50,
+        lastWorkspace,
+      );
+      lastWorkspace = runs.at(-1)?.workspace_id ?? null;
       const triggers = new Map<string, Trigger | undefined>();
       for (const [i, run] of runs.entries()) {
         if (stopping) {
