@@ -202,10 +202,6 @@ async function migrate(kysely: Kysely<Database>, schema: string | undefined): Pr
     db: schema ? withSchemaIntrospection(kysely, schema) : kysely,
     provider: migrationProvider,
     ...(schema && { migrationTableSchema: schema }),
-    // Numbers are handed out to branches developed side by side, so one may land after a
-    // higher one was applied (0019 after 0020): run it then instead of refusing to start.
-    // Each migration stands alone (no migration depends on a lower one merged later).
-    allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

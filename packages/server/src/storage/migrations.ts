@@ -13,14 +13,15 @@ import { migration as rules } from './migrations/0014_rules.ts';
 import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
-import { migration as fairTriggerRuns } from './migrations/0019_fair_trigger_runs.ts';
 import { migration as fairExpress } from './migrations/0020_fair_express.ts';
 import { migration as campaignNotifications } from './migrations/0024_campaign_notifications.ts';
+import { migration as fairTriggerRuns } from './migrations/0025_fair_trigger_runs.ts';
 
 /**
  * Migrations in code, one file each under migrations/, applied on start in name order. The
  * index is static (no directory scan), so bundling or a missing file cannot change what
- * runs. The keys are the names databases have recorded: never rename one. Column types are
+ * runs. The keys are the names databases have recorded: never rename one. A new one's name
+ * must sort after every landed one (databases that applied a higher one refuse a lower one). Column types are
  * chosen to mean the same thing on SQLite and PostgreSQL: BIGINT epoch milliseconds, TEXT for
  * ids and JSON.
  */
@@ -39,9 +40,9 @@ const migrations: Record<string, Migration> = {
   '0015_accounts': accounts,
   '0016_rollups': rollups,
   '0017_webhooks': webhooks,
-  '0019_fair_trigger_runs': fairTriggerRuns,
   '0020_fair_express': fairExpress,
   '0024_campaign_notifications': campaignNotifications,
+  '0025_fair_trigger_runs': fairTriggerRuns,
 };
 
 export const migrationProvider: MigrationProvider = {
