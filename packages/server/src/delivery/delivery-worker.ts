@@ -3,8 +3,9 @@ import type { RetryPolicy } from '../domain/push-response.ts';
 import { capLimits } from '../domain/capping.ts';
 import type { DeliveryResult, DeliveryRow } from '../storage/deliveries.ts';
 import type { SlotRequest } from '../storage/capping.ts';
+import type { Notification } from '../storage/notifications.ts';
 import type { Store } from '../storage/store.ts';
-import { countAnswers, countOutcomes } from '../observability/delivery-metrics.ts';
+import { createAnswerCounter, countOutcomes } from '../observability/delivery-metrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createLimiter } from '../queue/limiter.ts';
 import { afterCrash, deliveryResult } from './outcome.ts';
@@ -25,12 +26,13 @@ export interface DeliveryWorkerOptions {
   /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
   expressBatchSize?: number;
   expressBatchesInFlight?: number;
-  /** Outcomes per group commit (default 32; a group is also written 20 ms after its first). */
+  /** Outcomes per group commit (default 128; a group is also written 50 ms after its first). */
   recordEvery?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
 
-type Recorded = { delivery: DeliveryRow; result: DeliveryResult };
+/** An outcome to record, with its notification when loaded (trigger stats, latency metric). */
+type Recorded = { delivery: DeliveryRow; result: DeliveryResult; notification?: Notification };
 
 /**
  * How often a sending batch asks whether its notifications were cancelled: one indexed read
@@ -66,6 +68,11 @@ export function createDeliveryWorker(deps: {
   let stopping = false;
   /** The workspace each lane's last claim ended at: the next starts after it (round-robin). */
   const lastWorkspace: Record<Lane, string | null> = { express: null, bulk: null };
+  // Outcomes are committed as they come, a small group at a time, not once the whole batch
+  // is answered: a crash repeats only what was in flight or not yet committed. One recorder
+  // for every batch in flight, so batches sending side by side share commits.
+  const recorder = createOutcomeRecorder<Recorded>({ write, maxRows: options.recordEvery });
+  const countAnswer = deps.metrics && createAnswerCounter(deps.metrics);
 
   type BatchContext = Awaited<ReturnType<typeof loadContext>>;
 
@@ -108,10 +115,12 @@ export function createDeliveryWorker(deps: {
       for (const delivery of batch) {
         try {
           const checked = check(delivery, context, payloadOf, now);
-          if ('result' in checked) recorded.push({ delivery, result: checked.result });
+          if ('result' in checked) recorded.push(withNotification(delivery, checked.result));
           else ready.push(checked);
         } catch (error) {
-          recorded.push(...crashed([delivery], error));
+          for (const one of crashed([delivery], error)) {
+            recorded.push(withNotification(one.delivery, one.result));
+          }
         }
       }
       // Every first send is logged, capped or not, in one statement for the batch; a retry
@@ -133,33 +142,25 @@ export function createDeliveryWorker(deps: {
     const messages: PushMessage[] = [];
     for (const item of ready) {
       if (item.slot && !granted.has(item.delivery.id)) {
-        recorded.push({ delivery: item.delivery, result: { kind: 'capped', requested: false } });
+        recorded.push(withNotification(item.delivery, { kind: 'capped', requested: false }));
         continue;
       }
       sending.push(item.delivery);
       if (express) item.message.express = true;
       messages.push(item.message);
     }
-    // Outcomes are committed as they come, a small group at a time, not once the whole batch
-    // is answered: a crash repeats only what was in flight or not yet committed.
-    const recorder = createOutcomeRecorder<Recorded>({
-      write: (rows) => write(rows, context),
-      maxRows: options.recordEvery ?? 32,
-    });
     recorder.add(recorded);
     const heard = new Set<number>();
     const settle = (i: number, result: SendResult) => {
       if (heard.has(i)) return;
       heard.add(i);
-      if (deps.metrics) {
-        countAnswers(deps.metrics, [(messages[i] as PushMessage).subscription.endpoint], [result]);
-      }
+      countAnswer?.((messages[i] as PushMessage).subscription.endpoint, result);
       const delivery = sending[i] as DeliveryRow;
       const outcome = deliveryResult(result, delivery, {
         now: clock(),
         policy: options.retryPolicy,
       });
-      if (outcome) recorder.add([{ delivery, result: outcome }]);
+      if (outcome) recorder.add([withNotification(delivery, outcome)]);
     };
     const renewal = renewWhileSending(sending, heard);
     try {
@@ -172,6 +173,11 @@ export function createDeliveryWorker(deps: {
       renewal.stop();
     }
     await recorder.drain();
+
+    function withNotification(delivery: DeliveryRow, result: DeliveryResult): Recorded {
+      const notification = context.notifications.get(delivery.notification_id);
+      return notification ? { delivery, result, notification } : { delivery, result };
+    }
   }
 
   /**
@@ -203,14 +209,14 @@ export function createDeliveryWorker(deps: {
     };
   }
 
-  /** Records a group of outcomes in one transaction, else one by one. */
-  async function write(rows: Recorded[], context: BatchContext): Promise<void> {
+  /** Records a group of outcomes (of any batches) in one transaction, else one by one. */
+  async function write(rows: Recorded[]): Promise<void> {
     try {
-      await store.deliveries.record(rows, clock(), statsFor(rows, context));
-      if (deps.metrics) countOutcomes(deps.metrics, rows, context.notifications, clock());
+      await store.deliveries.record(rows, clock(), statsFor(rows));
+      if (deps.metrics) countOutcomes(deps.metrics, rows, notificationsOf(rows), clock());
     } catch (error) {
       deps.log?.(`recording a group failed, recording one by one: ${(error as Error).message}`);
-      await recordEach(rows, context);
+      await recordEach(rows);
     }
   }
 
@@ -256,10 +262,10 @@ export function createDeliveryWorker(deps: {
   }
 
   /** Records outcomes one at a time, so a row that cannot be written holds back no other. */
-  async function recordEach(results: Recorded[], context?: BatchContext): Promise<void> {
+  async function recordEach(results: Recorded[]): Promise<void> {
     for (const one of results) {
       try {
-        await store.deliveries.record([one], clock(), statsFor([one], context));
+        await store.deliveries.record([one], clock(), statsFor([one]));
       } catch (error) {
         try {
           await store.deliveries.record(
@@ -276,9 +282,9 @@ export function createDeliveryWorker(deps: {
   }
 
   /** Campaign counters, plus trigger counters (sent / capped) for trigger notifications. */
-  function statsFor(rows: Recorded[], context: BatchContext | undefined): RecordStats {
-    if (!context) return store.campaigns.incrementStats;
-    const triggerIncrements = triggerStats(rows, context.notifications);
+  function statsFor(rows: Recorded[]): RecordStats {
+    const triggerIncrements = triggerStats(rows, notificationsOf(rows));
+    if (triggerIncrements.length === 0) return store.campaigns.incrementStats;
     return async (increments, trx) => {
       await store.campaigns.incrementStats(increments, trx);
       await store.triggers.addStats(triggerIncrements, trx);
@@ -450,6 +456,12 @@ export function createDeliveryWorker(deps: {
       while (inFlight.size > 0) await Promise.all(inFlight);
     },
   };
+}
+
+function notificationsOf(rows: readonly Recorded[]): Map<string, Notification> {
+  const byId = new Map<string, Notification>();
+  for (const { notification } of rows) if (notification) byId.set(notification.id, notification);
+  return byId;
 }
 
 function unique<T>(values: T[]): T[] {

@@ -38,6 +38,9 @@ export interface EngineOptions {
   transport?: TransportOptions;
 }
 
+/** Idle bulk job loops poll at most this many times less often than `pollMs` (see loop.ts). */
+const BULK_JOB_IDLE_BACKOFF = 4;
+
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   leaseMs: 30_000,
   pollMs: 250,
@@ -150,8 +153,15 @@ export function createDeliveryEngine(deps: {
       loops = [
         // Express fan-outs (≤ 100 ids, trigger sends) have a loop of their own.
         startLoop(() => jobRunner.runOnce('express'), { idleMs, wake: expressJobs, log }),
+        // Bulk jobs (broadcast fan-outs, imports) start a poll or so later when idle for long;
+        // their loops then stop polling four times a second beside a broadcast's sends.
         ...bulkJobs.map((wake) =>
-          startLoop(() => jobRunner.runOnce('bulk'), { idleMs, wake, log }),
+          startLoop(() => jobRunner.runOnce('bulk'), {
+            idleMs,
+            maxIdleMs: idleMs * BULK_JOB_IDLE_BACKOFF,
+            wake,
+            log,
+          }),
         ),
         startLoop(deliveryWorker.claimExpress, { idleMs, wake: expressWake, log }),
         startLoop(deliveryWorker.claimNext, { idleMs, wake: bulkWake, log }),

@@ -44,4 +44,52 @@ describe('outcome recorder', () => {
     await recorder.drain();
     expect(writes).toEqual([[1]]);
   });
+
+  it('drains the rows added so far, not those other batches add meanwhile', async () => {
+    const writes: number[][] = [];
+    const gates: Array<() => void> = [];
+    const recorder = createOutcomeRecorder<number>({
+      maxRows: 2,
+      maxDelayMs: 1_000,
+      // Every write waits until the test lets it finish.
+      write: (rows) => {
+        writes.push(rows);
+        return new Promise<void>((r) => gates.push(r));
+      },
+    });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    recorder.add([1, 2]);
+    recorder.add([3]);
+    let drained = false;
+    const drain = recorder.drain().then(() => (drained = true));
+    recorder.add([4]); // another batch's row, gathering with 3
+    gates.shift()?.();
+    await tick();
+    // 3 goes at once behind the first group, not after the 1 s timer.
+    expect(writes).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    recorder.add([5]); // added after the drain began: not waited for
+    gates.shift()?.();
+    await drain;
+    expect(drained).toBe(true);
+    expect(writes).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    const second = recorder.drain();
+    await tick();
+    expect(writes.at(-1)).toEqual([5]);
+    gates.shift()?.();
+    await second;
+  });
+
+  it('drains at once when everything added is written', async () => {
+    const recorder = createOutcomeRecorder<number>({ write: async () => {} });
+    await recorder.drain();
+    recorder.add([1]);
+    await recorder.drain();
+    await recorder.drain();
+  });
 });

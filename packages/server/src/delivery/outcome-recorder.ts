@@ -3,29 +3,36 @@
  * time — when `maxRows` are waiting, or `maxDelayMs` after the first one — one write in
  * progress at once, the next group gathering meanwhile. So a `kill -9` loses (and the next
  * worker repeats) only the requests in flight and the few outcomes not yet committed,
- * instead of everything a 500-delivery batch sent.
+ * instead of everything a 500-delivery batch sent. One recorder serves every batch in
+ * flight: two batches sending side by side share groups (and their commits).
  *
  * @example
  * const recorder = createOutcomeRecorder({ write: (rows) => store.deliveries.record(rows, …) });
  * recorder.add([{ delivery, result }]);
- * await recorder.drain(); // everything added is written
+ * await recorder.drain(); // everything added so far is written
  */
 export function createOutcomeRecorder<T>(deps: {
+  /** Writes a group; expected not to reject (the worker records a failed group row by row). */
   write: (rows: T[]) => Promise<void>;
-  /** Default 32 outcomes. */
+  /** Default 128 outcomes. */
   maxRows?: number;
   /**
-   * Default 20 ms: at a fan-out's few thousand answers a second a group then fills to
-   * `maxRows` before its timer, and each group costs a transaction and the same five
-   * statements whatever its size (5 ms made groups of ~20 and cost ~40 % more per outcome).
+   * Default 50 ms. Each group costs a transaction and the same few statements whatever its
+   * size, and on SQLite its commit writes every page it touched: groups of 32 every 20 ms
+   * spent more main-thread CPU in commits and in building those statements than in sending
+   * (issue 14). A crash repeats at most this long of outcomes, as before.
    */
   maxDelayMs?: number;
 }) {
-  const maxRows = deps.maxRows ?? 32;
-  const maxDelayMs = deps.maxDelayMs ?? 20;
+  const maxRows = deps.maxRows ?? 128;
+  const maxDelayMs = deps.maxDelayMs ?? 50;
   let waiting: T[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> | undefined;
+  /** Rows added and rows written so far: groups are written in order, so a count will do. */
+  let added = 0;
+  let written = 0;
+  const drains: Array<{ upTo: number; done: (error?: unknown) => void }> = [];
 
   function flush(): void {
     if (timer) clearTimeout(timer);
@@ -34,26 +41,45 @@ export function createOutcomeRecorder<T>(deps: {
     if (writing || waiting.length === 0) return;
     const group = waiting;
     waiting = [];
-    writing = deps.write(group).finally(() => {
-      writing = undefined;
-      if (waiting.length >= maxRows) flush();
-      else if (waiting.length > 0) timer ??= setTimeout(flush, maxDelayMs);
-    });
+    writing = deps.write(group).then(
+      () => wrote(group.length),
+      (error: unknown) => wrote(group.length, error),
+    );
+  }
+
+  function wrote(rows: number, error?: unknown): void {
+    writing = undefined;
+    written += rows;
+    for (let i = drains.length - 1; i >= 0; i--) {
+      const drain = drains[i] as (typeof drains)[number];
+      if (error === undefined && drain.upTo > written) continue;
+      drains.splice(i, 1);
+      drain.done(error);
+    }
+    // A batch waiting for its rows does not wait for the timer.
+    if (waiting.length >= maxRows || drains.length > 0) flush();
+    else if (waiting.length > 0) timer ??= setTimeout(flush, maxDelayMs);
   }
 
   return {
     add(rows: readonly T[]): void {
       if (rows.length === 0) return;
-      waiting.push(...rows);
+      for (const row of rows) waiting.push(row);
+      added += rows.length;
       if (waiting.length >= maxRows) flush();
       else timer ??= setTimeout(flush, maxDelayMs);
     },
-    /** Writes what waits now and resolves once every outcome added so far is written. */
-    async drain(): Promise<void> {
-      while (waiting.length > 0 || writing) {
+    /**
+     * Resolves once every outcome added so far is written (rows other batches add later are
+     * not waited for), writing what waits now rather than after `maxDelayMs`.
+     */
+    drain(): Promise<void> {
+      if (written >= added) return Promise.resolve();
+      const upTo = added;
+      return new Promise<void>((resolve, reject) => {
+        drains.push({ upTo, done: (error) => (error === undefined ? resolve() : reject(error)) });
         flush();
-        await writing;
-      }
+      });
     },
   };
 }

@@ -19,14 +19,22 @@ export interface VapidKeys {
  * @example const header = createVapidCache(() => Date.now()).header(keys, 'https://fcm.googleapis.com');
  */
 export function createVapidCache(clock: () => number) {
-  const cache = new Map<string, { header: string; exp: number }>();
+  /**
+   * Site key → audience → header. Keyed by the strings as they come (the key from the site
+   * row, the origin): a key joined from both was a new ~130-character string to build and
+   * hash for every message.
+   */
+  const cache = new Map<string, Map<string, { header: string; subject: string; exp: number }>>();
 
   return {
     header(keys: VapidKeys, audience: string): string {
       const nowS = Math.floor(clock() / 1000);
-      const key = `${keys.publicKey}\u0000${keys.subject}\u0000${audience}`;
-      const cached = cache.get(key);
-      if (cached && cached.exp - RENEW_BEFORE_S > nowS) return cached.header;
+      let byAudience = cache.get(keys.publicKey);
+      if (!byAudience) cache.set(keys.publicKey, (byAudience = new Map()));
+      const cached = byAudience.get(audience);
+      if (cached && cached.subject === keys.subject && cached.exp - RENEW_BEFORE_S > nowS) {
+        return cached.header;
+      }
       const exp = nowS + VAPID_LIFETIME_S;
       const { Authorization } = webpush.getVapidHeaders(
         audience,
@@ -36,7 +44,7 @@ export function createVapidCache(clock: () => number) {
         'aes128gcm',
         exp,
       );
-      cache.set(key, { header: Authorization, exp });
+      byAudience.set(audience, { header: Authorization, subject: keys.subject, exp });
       return Authorization;
     },
   };

@@ -39,4 +39,34 @@ describe('wake signal', () => {
     await loop.stop();
     expect(done).toEqual([1, 2]);
   });
+
+  it('tells a wake from a timeout', async () => {
+    const signal = createWakeSignal();
+    expect(await signal.wait(1)).toBe(false);
+    const woken = signal.wait(10_000);
+    signal.wake();
+    expect(await woken).toBe(true);
+  });
+
+  it('polls less often while idle, up to maxIdleMs, and at the first pace again once woken', async () => {
+    const wake = createWakeSignal();
+    let polls = 0;
+    const loop = startLoop(
+      async () => {
+        polls += 1;
+        return false;
+      },
+      { idleMs: 20, maxIdleMs: 400, wake, log: () => {} },
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    // 20, 40, 80, 160, 320, 400 ms apart: about 6 polls in a second, against 50 without backoff.
+    const idlePolls = polls;
+    expect(idlePolls).toBeGreaterThanOrEqual(3);
+    expect(idlePolls).toBeLessThanOrEqual(12);
+    wake.wake();
+    await new Promise((r) => setTimeout(r, 250));
+    // Woken: polled at once, then 20, 40, 80 ms apart again, not once per 400 ms.
+    expect(polls - idlePolls).toBeGreaterThanOrEqual(3);
+    await loop.stop();
+  });
 });

@@ -6,7 +6,7 @@
  * `wait` returns at once: otherwise work queued during a step would sit until the poll.
  */
 export function createWakeSignal() {
-  let waiters: Array<() => void> = [];
+  let waiters: Array<(woken: boolean) => void> = [];
   let pending = false;
   return {
     wake(): void {
@@ -16,20 +16,23 @@ export function createWakeSignal() {
       }
       const current = waiters;
       waiters = [];
-      for (const resolve of current) resolve();
+      for (const resolve of current) resolve(true);
     },
-    /** Resolves on the next wake() (or a kept one) or after `ms`, whichever comes first. */
-    wait(ms: number): Promise<void> {
+    /**
+     * Resolves on the next wake() (or a kept one) or after `ms`, whichever comes first: true
+     * when woken, false when the time ran out.
+     */
+    wait(ms: number): Promise<boolean> {
       if (pending) {
         pending = false;
-        return Promise.resolve();
+        return Promise.resolve(true);
       }
       return new Promise((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
+        const timer = setTimeout(done, ms, false);
+        function done(woken: boolean) {
           clearTimeout(timer);
           waiters = waiters.filter((w) => w !== done);
-          resolve();
+          resolve(woken);
         }
         waiters.push(done);
       });
