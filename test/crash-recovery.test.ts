@@ -15,7 +15,7 @@ const SUBSCRIBERS = 1_000;
 /** Requests in flight per push service: what a kill -9 may leave sent but unrecorded. */
 const CONCURRENCY = 50;
 /** Outcomes per group commit (delivery-worker `recordEvery`): answered, commit under way. */
-const GROUP = 128;
+const GROUP = 64;
 
 /**
  * An accepted notification is never lost: `beckon serve` is killed with SIGKILL in the

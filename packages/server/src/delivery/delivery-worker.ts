@@ -26,7 +26,7 @@ export interface DeliveryWorkerOptions {
   /** Express deliveries claimed per batch (default 100), in their own slots (default 2). */
   expressBatchSize?: number;
   expressBatchesInFlight?: number;
-  /** Outcomes per group commit (default 128; a group is also written 50 ms after its first). */
+  /** Outcomes per group commit (default 64; a group is also written 20 ms after its first). */
   recordEvery?: number;
   retryPolicy?: RetryPolicy | undefined;
 }
