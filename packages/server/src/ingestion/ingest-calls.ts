@@ -93,24 +93,30 @@ export async function acceptCalls(
 ): Promise<Omit<IngestResult, 'fresh'>> {
   const kept = calls.filter((c): c is SegmentCall & { userId: string } => Boolean(c.userId));
   const dropped = calls.length - kept.length;
-  if (kept.every((c) => c.type === 'track' || c.type === 'page' || c.type === 'screen')) {
+  if (kept.every((c): c is PlainCall => PLAIN.has(c.type))) {
+    // Straight to the rows eventOf would lead to: one object an event instead of an array,
+    // an IncomingEvent and a copy (less garbage for a batch of 100).
+    const events = new Array<Omit<NewEvent, 'receivedAt'>>(kept.length);
+    const users = new Array<string>(kept.length);
+    kept.forEach((c, i) => {
+      users[i] = c.userId;
+      events[i] = {
+        workspaceId,
+        siteId: null,
+        subscriberId: null,
+        anonymousId: c.anonymousId ?? null,
+        externalId: c.userId,
+        type: c.type === 'track' ? 'track' : 'page',
+        name: c.type === 'track' ? c.event : (c.name ?? null),
+        properties: c.properties ?? {},
+        messageId: c.messageId ?? null,
+        occurredAt: c.timestamp ?? c.originalTimestamp ?? now,
+      };
+    });
     const result = await intake.recordPlain({
       workspaceId,
-      users: kept.map((c) => c.userId),
-      events: kept
-        .flatMap((c) => eventOf(c, now))
-        .map((e) => ({
-          workspaceId,
-          siteId: null,
-          subscriberId: null,
-          anonymousId: e.anonymousId,
-          externalId: e.externalId,
-          type: e.type,
-          name: e.name,
-          properties: e.properties,
-          messageId: e.messageId,
-          occurredAt: e.occurredAt,
-        })),
+      users,
+      events,
       calls: { received: calls.length, dropped },
     });
     return { recorded: result.recorded, duplicates: result.duplicates, dropped };
@@ -120,6 +126,9 @@ export async function acceptCalls(
   );
   return result;
 }
+
+type PlainCall = Extract<SegmentCall, { type: 'track' | 'page' | 'screen' }> & { userId: string };
+const PLAIN = new Set<SegmentCall['type']>(['track', 'page', 'screen']);
 
 /** The event a kept call records (none for group and alias; screen is recorded as page). */
 function eventOf(c: SegmentCall & { userId: string }, now: number): IncomingEvent[] {

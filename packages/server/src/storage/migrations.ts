@@ -13,6 +13,7 @@ import { migration as rules } from './migrations/0014_rules.ts';
 import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
+import { migration as leanEventIndexes } from './migrations/0018_lean_event_indexes.ts';
 import { migration as fairExpress } from './migrations/0020_fair_express.ts';
 import { migration as campaignNotifications } from './migrations/0024_campaign_notifications.ts';
 import { migration as fairTriggerRuns } from './migrations/0025_fair_trigger_runs.ts';
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0015_accounts': accounts,
   '0016_rollups': rollups,
   '0017_webhooks': webhooks,
+  '0018_lean_event_indexes': leanEventIndexes,
   '0020_fair_express': fairExpress,
   '0024_campaign_notifications': campaignNotifications,
   '0025_fair_trigger_runs': fairTriggerRuns,

@@ -93,6 +93,37 @@ describe.each(DIALECTS)('events.storePlain on %s', (dialect) => {
     ]);
   });
 
+  it('stores a messageId that two requests of one group carry once, for the first, and counts the other as a duplicate', async () => {
+    const mine = await store.workspaces.create('Twice', 1);
+    const id = mine.workspace.id;
+    const first = event(id, 'm-twice', { properties: { n: 1 } });
+    const retried = event(id, 'm-twice', { properties: { n: 2 } });
+    const fresh = event(id, 'm-once');
+    const stored = await store.events.storePlain(
+      {
+        events: [first, fresh, retried],
+        counted: [true, true, true],
+        users: [{ workspaceId: id, externalId: 'u-1' }],
+        calls: [{ workspaceId: id, received: 3, dropped: 0, events: 3 }],
+      },
+      9,
+      { unlessTriggers: true },
+    );
+    expect(stored).toEqual([first, fresh]);
+    expect(await store.events.ingestionCounts(id)).toEqual({
+      received: 3,
+      dropped: 0,
+      duplicates: 1,
+    });
+    const { rows } = await sql<{ message_id: string; properties: string }>`
+      SELECT message_id, properties FROM events WHERE workspace_id = ${id}
+      ORDER BY message_id`.execute(db.kysely);
+    expect(rows).toEqual([
+      { message_id: 'm-once', properties: JSON.stringify(fresh.properties) },
+      { message_id: 'm-twice', properties: JSON.stringify({ n: 1 }) },
+    ]);
+  });
+
   it('writes nothing and answers null when an active trigger listens to an event for someone reachable', async () => {
     await store.triggers.create(
       {

@@ -5,6 +5,9 @@ import type { RouteDeps } from '../context.ts';
 import { jsonBody, jsonResponse, problemResponses, writeKeySecurity } from '../openapi-parts.ts';
 import { ProblemError } from '../problem.ts';
 import { createRouter, handle } from '../route.ts';
+import { parseJsonSafely } from '../json-guard.ts';
+import { fastBatch } from '../segment-fast.ts';
+import { parseWith, readBodyText } from '../validate.ts';
 import {
   segmentAliasSchema,
   segmentBatchSchema,
@@ -109,8 +112,17 @@ export function ingestionRoutes(deps: RouteDeps) {
     });
   }
 
-  handle(app, batchRoute, async (c, { body: { batch } }) =>
-    c.json(await ingest(c.get('workspace').id, batch)),
+  // The body is read here so the usual batch skips zod (segment-fast.ts); the schema still
+  // documents it and judges anything the fast path leaves to it.
+  handle(
+    app,
+    batchRoute,
+    async (c) => {
+      const json = parseJsonSafely(await readBodyText(c));
+      const { batch } = fastBatch(json) ?? parseWith(segmentBatchSchema, json, 'body');
+      return c.json(await ingest(c.get('workspace').id, batch));
+    },
+    { rawBody: true },
   );
 
   return app;
