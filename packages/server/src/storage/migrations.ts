@@ -13,18 +13,18 @@ import { migration as rules } from './migrations/0014_rules.ts';
 import { migration as accounts } from './migrations/0015_accounts.ts';
 import { migration as rollups } from './migrations/0016_rollups.ts';
 import { migration as webhooks } from './migrations/0017_webhooks.ts';
-import { migration as leanEventIndexes } from './migrations/0018_lean_event_indexes.ts';
 import { migration as fairExpress } from './migrations/0020_fair_express.ts';
 import { migration as campaignNotifications } from './migrations/0024_campaign_notifications.ts';
 import { migration as fairTriggerRuns } from './migrations/0025_fair_trigger_runs.ts';
+import { migration as leanEventIndexes } from './migrations/0026_lean_event_indexes.ts';
 
 /**
  * Migrations in code, one file each under migrations/, applied on start in name order. The
  * index is static (no directory scan), so bundling or a missing file cannot change what
- * runs. The keys are the names databases have recorded: never rename one. A new one's name
- * must sort after every landed one (databases that applied a higher one refuse a lower one). Column types are
- * chosen to mean the same thing on SQLite and PostgreSQL: BIGINT epoch milliseconds, TEXT for
- * ids and JSON.
+ * runs. The keys are the names databases have recorded: never rename a landed one. A new
+ * one's name must sort after every landed one: a database that applied a higher name refuses
+ * a lower one. Column types are chosen to mean the same thing on SQLite and PostgreSQL:
+ * BIGINT epoch milliseconds, TEXT for ids and JSON.
  */
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -41,10 +41,10 @@ const migrations: Record<string, Migration> = {
   '0015_accounts': accounts,
   '0016_rollups': rollups,
   '0017_webhooks': webhooks,
-  '0018_lean_event_indexes': leanEventIndexes,
   '0020_fair_express': fairExpress,
   '0024_campaign_notifications': campaignNotifications,
   '0025_fair_trigger_runs': fairTriggerRuns,
+  '0026_lean_event_indexes': leanEventIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

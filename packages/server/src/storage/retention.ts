@@ -18,7 +18,7 @@ export function createRetentionStore(db: Kysely<Database>, dialect: DialectName)
   const skipLocked = skipLockedSuffix(dialect);
   /** Tables without a single-column key are addressed by their physical row id. */
   const rowId = sql.raw(dialect === 'postgres' ? 'ctid' : 'rowid');
-  /** The expression of the index `events_workspace_aged` (migration 0018). */
+  /** The expression of the index `events_workspace_aged` (migration 0026). */
   const aged = sql.raw(
     dialect === 'postgres' ? 'LEAST(occurred_at, received_at)' : 'min(occurred_at, received_at)',
   );

@@ -24,7 +24,7 @@ async function openBare(url: string): Promise<{ db: Kysely<any>; schema?: string
   return { db: new Kysely({ dialect: new PostgresDialect({ pool }) }), schema };
 }
 
-describe.each(DIALECTS)('migration 0018_lean_event_indexes on %s', (dialect) => {
+describe.each(DIALECTS)('migration 0026_lean_event_indexes on %s', (dialect) => {
   const database = testDatabase(dialect);
   let db: Kysely<any>;
   let migrator: Migrator;
@@ -67,7 +67,7 @@ describe.each(DIALECTS)('migration 0018_lean_event_indexes on %s', (dialect) => 
   });
 
   it('keeps every event and indexes only rows that have the indexed id', async () => {
-    expect((await migrator.migrateTo('0017_webhooks')).error).toBeUndefined();
+    expect((await migrator.migrateTo('0025_fair_trigger_runs')).error).toBeUndefined();
     for (const [id, subscriber, anonymous, external] of [
       ['evt_a', 'sub_1', null, null],
       ['evt_b', null, 'anon_1', null],
@@ -80,7 +80,7 @@ describe.each(DIALECTS)('migration 0018_lean_event_indexes on %s', (dialect) => 
     }
     expect([...(await eventIndexes()).keys()]).toContain('events_workspace_occurred');
 
-    expect((await migrator.migrateTo('0018_lean_event_indexes')).error).toBeUndefined();
+    expect((await migrator.migrateTo('0026_lean_event_indexes')).error).toBeUndefined();
 
     const { rows } = await sql<{ id: string }>`SELECT id FROM events ORDER BY id`.execute(db);
     expect(rows.map((r) => r.id)).toEqual(['evt_a', 'evt_b', 'evt_c']);
