@@ -126,7 +126,13 @@ export function createSendIntake(deps: {
   return {
     /** Stores a send in the next group commit; resolves once it is committed. */
     async send(request: SendRequest): Promise<Accepted> {
-      const { accepted, queued } = await submit({ ...request, jobId: newId('job') });
+      const pending = { ...request, jobId: newId('job') };
+      // Only sends fanned out here are grouped: a broadcast or scheduled send is one job
+      // either way. Committed together, several broadcasts' fan-outs start together, and
+      // test/capping.test.ts (two worker processes) then timed out; cause not found yet.
+      const [{ accepted, queued }] = mayFanOutNow(pending)
+        ? [await submit(pending)]
+        : ((await writeGroup([pending])) as [Written]);
       if (queued) deps.wake(queued);
       return accepted;
     },
