@@ -6,7 +6,12 @@ import type { Config } from './config.ts';
 import { createEvergreen } from './audiences/evergreen.ts';
 import { AUDIENCE_MEMBERS_JOB, createMembersJob } from './audiences/members-job.ts';
 import { createImportJob, SUBSCRIPTION_IMPORT_JOB } from './sites/import-subscriptions.ts';
-import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.ts';
+import {
+  createDeliveryEngine,
+  DEFAULT_ENGINE_OPTIONS,
+  type DeliveryEngine,
+} from './delivery/engine.ts';
+import type { ExpressHandOff } from './notifications/send-intake.ts';
 import { createWakeSignal } from './queue/wake-signal.ts';
 import { startLoop, type Loop } from './queue/loop.ts';
 import { createPrune } from './retention/prune.ts';
@@ -143,10 +148,19 @@ export async function createBeckon(
       }
     },
   });
+  let workersRunning = false;
+  // A send's deliveries go straight to this process's worker, only while it runs.
+  const expressHandOff: ExpressHandOff = {
+    leaseMs: config.leaseMs,
+    batchSize: DEFAULT_ENGINE_OPTIONS.expressBatchSize,
+    reserve: () => workersRunning && engine.deliveryWorker.reserveExpress(),
+    deliver: (rows) => engine.deliveryWorker.deliverReserved(rows),
+  };
   const app = createApp({
     store,
     clock,
     evergreen,
+    expressHandOff,
     // Once per committed request: the trigger loop only when runs were started, and the
     // evergreen sweep at most once per EVERGREEN_AFTER_EVENTS_MS however many requests.
     eventsCommitted: (events, runsStarted) => {
@@ -171,6 +185,7 @@ export async function createBeckon(
   });
   let loops: Loop[] = [];
   async function stopWorkers() {
+    workersRunning = false;
     triggerWorker.stop();
     await Promise.all([...loops.map((loop) => loop.stop()), engine.stop()]);
     loops = [];
@@ -181,6 +196,7 @@ export async function createBeckon(
     engine,
     startWorkers() {
       engine.start();
+      workersRunning = true;
       if (loops.length > 0) return;
       triggerWorker.resume();
       loops = [

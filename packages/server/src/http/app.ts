@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireAuth } from './auth.ts';
 import { createEventIntake } from '../ingestion/event-intake.ts';
+import { createSendIntake } from '../notifications/send-intake.ts';
 import type { AppDeps, AppEnv, RouteDeps } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiDocument } from './document.ts';
@@ -50,6 +51,12 @@ export function createApp(appDeps: AppDeps) {
         metrics.eventsIngested.inc(events.length);
         appDeps.eventsCommitted?.(events, runsStarted);
       },
+    }),
+    sends: createSendIntake({
+      store: appDeps.store,
+      clock: appDeps.clock,
+      wake: appDeps.wake,
+      handOff: appDeps.expressHandOff,
     }),
   };
   const auth = requireAuth(deps);

@@ -1,6 +1,7 @@
 import type { Queued } from '../domain/lane.ts';
 import type { Evergreen } from '../audiences/evergreen.ts';
 import type { EventIntake } from '../ingestion/event-intake.ts';
+import type { ExpressHandOff, SendIntake } from '../notifications/send-intake.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Principal } from './principal.ts';
 import type { NewEvent } from '../storage/events.ts';
@@ -18,6 +19,11 @@ export interface AppDeps {
    * for the fan-out job — and only the one loop that takes it wakes.
    */
   wake: (queued?: Queued) => void;
+  /**
+   * The delivery worker of this process, taking an express send's deliveries as they are
+   * written (notifications/send-intake.ts); its `reserve` refuses while no workers run here.
+   */
+  expressHandOff?: ExpressHandOff;
   pushOriginsAllow: readonly string[];
   /** Origins webhooks may target besides public `https:` (`BECKON_WEBHOOK_ORIGINS_ALLOW`). */
   webhookOriginsAllow?: readonly string[];
@@ -42,7 +48,7 @@ export interface AppDeps {
 }
 
 /** What the routes get: the app's deps plus what `createApp` builds once for all of them. */
-export type RouteDeps = AppDeps & { intake: EventIntake };
+export type RouteDeps = AppDeps & { intake: EventIntake; sends: SendIntake };
 
 export type AppEnv = {
   Variables: {

@@ -47,6 +47,23 @@ export function createIdempotencyStore(db: Kysely<Database>) {
     },
 
     /**
+     * Claims the key for `answer` on this store's transaction before the work it describes
+     * (a group commit of sends, notifications/send-intake.ts): the answer that stands is
+     * returned — `answer` itself when claimed, else the first request's, committed before
+     * or stored earlier in this transaction. A claim that loses writes nothing, so the
+     * caller skips its work instead of rolling the others back; on PostgreSQL the insert
+     * waits for a racing transaction holding the same key, then sees its row.
+     *
+     * @example const first = await tx.idempotency.claimFirst(ws, key, { notificationId }, now);
+     */
+    async claimFirst<T>(workspaceId: string, key: string, answer: T, now: number): Promise<T> {
+      if (await store.claim(workspaceId, key, answer, now, db)) return answer;
+      const first = await store.find<T>(workspaceId, key, now);
+      if (first === undefined) throw new Error(`idempotency key ${key} vanished after a race`);
+      return first;
+    },
+
+    /**
      * Does `work` in a transaction and, with a key, stores its answer in the same one, so a
      * repeat (or a request racing this one) answers what the first committed request did.
      *

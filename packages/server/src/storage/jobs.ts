@@ -22,6 +22,22 @@ export interface Job<P = unknown> {
   lane: Lane;
 }
 
+/** A job to queue (`jobs.enqueue`). */
+export interface NewJob {
+  workspaceId: string;
+  kind: string;
+  payload: unknown;
+  runAt: number;
+  id?: string;
+  /** `express`: claimed by its own loop, never behind a broadcast's fan-out. */
+  lane?: Lane;
+  /**
+   * The work was done in the transaction that records the job (a one-user send's
+   * fan-out): stored `succeeded` with its progress and result, never claimed.
+   */
+  done?: { progress: number; result: unknown };
+}
+
 function toJob(row: Selectable<JobTable>): Job {
   return {
     id: row.id,
@@ -48,45 +64,41 @@ function toJob(row: Selectable<JobTable>): Job {
  */
 export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
   const jobs = {
-    async enqueue(
-      job: {
-        workspaceId: string;
-        kind: string;
-        payload: unknown;
-        runAt: number;
-        id?: string;
-        /** `express`: claimed by its own loop, never behind a broadcast's fan-out. */
-        lane?: Lane;
-        /**
-         * The work was done in the transaction that records the job (a one-user send's
-         * fan-out): stored `succeeded` with its progress and result, never claimed.
-         */
-        done?: { progress: number; result: unknown };
-      },
+    async enqueue(job: NewJob, now: number, trx: Kysely<Database> = db): Promise<string> {
+      const [id] = await jobs.enqueueMany([job], now, trx);
+      return id!;
+    },
+
+    /** Several in one statement (a group commit of sends); their ids, in order. */
+    async enqueueMany(
+      list: readonly NewJob[],
       now: number,
       trx: Kysely<Database> = db,
-    ): Promise<string> {
-      const id = job.id ?? newId('job');
+    ): Promise<string[]> {
+      const ids = list.map((job) => job.id ?? newId('job'));
+      if (list.length === 0) return ids;
       await trx
         .insertInto('jobs')
-        .values({
-          id,
-          workspace_id: job.workspaceId,
-          kind: job.kind,
-          status: job.done ? 'succeeded' : 'queued',
-          payload: toJson(job.payload),
-          progress_done: job.done?.progress ?? 0,
-          progress_total: job.done?.progress ?? 0,
-          result: job.done ? toJson(job.done.result) : null,
-          error: null,
-          run_at: job.runAt,
-          lease_until: null,
-          created_at: now,
-          updated_at: now,
-          lane: job.lane ?? 'bulk',
-        })
+        .values(
+          list.map((job, i) => ({
+            id: ids[i]!,
+            workspace_id: job.workspaceId,
+            kind: job.kind,
+            status: job.done ? ('succeeded' as const) : ('queued' as const),
+            payload: toJson(job.payload),
+            progress_done: job.done?.progress ?? 0,
+            progress_total: job.done?.progress ?? 0,
+            result: job.done ? toJson(job.done.result) : null,
+            error: null,
+            run_at: job.runAt,
+            lease_until: null,
+            created_at: now,
+            updated_at: now,
+            lane: job.lane ?? 'bulk',
+          })),
+        )
         .execute();
-      return id;
+      return ids;
     },
 
     /**

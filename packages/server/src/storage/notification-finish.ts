@@ -43,68 +43,82 @@ export async function finishNotifications(
     .limit(limit)
     .execute();
   if (candidates.length === 0) return 0;
-  // One transaction for the sweep, not one per notification: under a stream of one-user
-  // sends every sweep finds a few, and each commit was a WAL write of its own (issue 14).
-  // Should the group fail, each goes on its own, so one bad row holds back no other.
+  // One transaction and three statements for the sweep, not a transaction and three
+  // statements per notification: under a stream of one-user sends every sweep finds a few,
+  // and each was a WAL write and round trips of its own (issue 14). Should the group fail,
+  // each goes on its own, so one bad row holds back no other.
   try {
-    return await db.transaction().execute(async (trx) => {
-      let finished = 0;
-      for (const n of candidates) finished += await finishOne(trx, n, now);
-      return finished;
-    });
+    return await db.transaction().execute((trx) => finishMany(trx, candidates, now));
   } catch {
     let finished = 0;
     for (const n of candidates) {
-      finished += await db.transaction().execute((trx) => finishOne(trx, n, now));
+      finished += await db.transaction().execute((trx) => finishMany(trx, [n], now));
     }
     return finished;
   }
 }
 
-/** Marks one notification finished and queues its event; 0 if another sweeper did first. */
-async function finishOne(
+type Candidate = {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  message_id: string;
+  cancelled: number;
+  status: string | null;
+};
+
+/**
+ * Marks notifications finished and queues their events; those another sweeper marked first
+ * are skipped. Returns how many this one marked.
+ */
+async function finishMany(
   trx: Kysely<Database>,
-  n: {
-    id: string;
-    workspace_id: string;
-    campaign_id: string;
-    message_id: string;
-    cancelled: number;
-    status: string | null;
-  },
+  candidates: readonly Candidate[],
   now: number,
 ): Promise<number> {
   const marked = await trx
     .updateTable('notifications')
     .set({ finished_at: now })
-    .where('id', '=', n.id)
+    .where(
+      'id',
+      'in',
+      candidates.map((n) => n.id),
+    )
     .where('finished_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(marked.numUpdatedRows) === 0) return 0;
+    .returning('id')
+    .execute();
+  if (marked.length === 0) return 0;
+  const ids = new Set(marked.map((m) => m.id));
   const rows = await trx
     .selectFrom('deliveries')
-    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
-    .where('notification_id', '=', n.id)
-    .groupBy('status')
+    .select((eb) => ['notification_id', 'status', eb.fn.countAll<number>().as('n')])
+    .where('notification_id', 'in', [...ids])
+    .groupBy(['notification_id', 'status'])
     .execute();
-  const counts: Record<string, number> = {};
-  for (const row of rows) counts[row.status] = Number(row.n);
-  const status =
-    Number(n.cancelled) === 1 ? 'cancelled' : n.status === 'failed' ? 'failed' : 'sent';
-  await enqueueEvents(trx, [
-    {
-      workspaceId: n.workspace_id,
-      type: 'notification.finished',
-      subject: n.id,
-      at: now,
-      data: {
-        notificationId: n.id,
-        campaignId: n.campaign_id,
-        messageId: n.message_id,
-        status,
-        counts,
-      },
-    },
-  ]);
-  return 1;
+  const countsOf = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const counts = countsOf.get(row.notification_id) ?? {};
+    counts[row.status] = Number(row.n);
+    countsOf.set(row.notification_id, counts);
+  }
+  await enqueueEvents(
+    trx,
+    candidates
+      .filter((n) => ids.has(n.id))
+      .map((n) => ({
+        workspaceId: n.workspace_id,
+        type: 'notification.finished' as const,
+        subject: n.id,
+        at: now,
+        data: {
+          notificationId: n.id,
+          campaignId: n.campaign_id,
+          messageId: n.message_id,
+          status:
+            Number(n.cancelled) === 1 ? 'cancelled' : n.status === 'failed' ? 'failed' : 'sent',
+          counts: countsOf.get(n.id) ?? {},
+        },
+      })),
+  );
+  return marked.length;
 }

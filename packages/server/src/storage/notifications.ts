@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { listNotifications, type NotificationFilter } from './notification-list.ts';
 import type { NotificationContent, Urgency } from '../domain/content.ts';
 import type { Target } from '../domain/target.ts';
@@ -65,33 +65,40 @@ export function toNotification(row: Selectable<NotificationTable>): Notification
   };
 }
 
-export function createNotificationStore(db: Kysely<Database>) {
+function toRow(n: Notification): Insertable<NotificationTable> {
   return {
+    id: n.id,
+    workspace_id: n.workspaceId,
+    campaign_id: n.campaignId,
+    message_id: n.messageId,
+    content: toJson(n.content),
+    target: toJson(n.target),
+    ttl: n.ttl,
+    urgency: n.urgency,
+    topic: n.topic,
+    ignore_capping: n.ignoreCapping ? 1 : 0,
+    send_at: n.sendAt,
+    expires_at: n.expiresAt,
+    cancelled: n.cancelled ? 1 : 0,
+    job_id: n.jobId,
+    created_at: n.createdAt,
+    delivery_window: n.deliveryWindow ? toJson(n.deliveryWindow) : null,
+    trigger_id: n.triggerId ?? null,
+    properties: n.properties ? toJson(n.properties) : null,
+    throttle_per_minute: n.throttle?.perMinute ?? null,
+  };
+}
+
+export function createNotificationStore(db: Kysely<Database>) {
+  const store = {
     async insert(n: Notification, trx: Kysely<Database> = db): Promise<void> {
-      await trx
-        .insertInto('notifications')
-        .values({
-          id: n.id,
-          workspace_id: n.workspaceId,
-          campaign_id: n.campaignId,
-          message_id: n.messageId,
-          content: toJson(n.content),
-          target: toJson(n.target),
-          ttl: n.ttl,
-          urgency: n.urgency,
-          topic: n.topic,
-          ignore_capping: n.ignoreCapping ? 1 : 0,
-          send_at: n.sendAt,
-          expires_at: n.expiresAt,
-          cancelled: n.cancelled ? 1 : 0,
-          job_id: n.jobId,
-          created_at: n.createdAt,
-          delivery_window: n.deliveryWindow ? toJson(n.deliveryWindow) : null,
-          trigger_id: n.triggerId ?? null,
-          properties: n.properties ? toJson(n.properties) : null,
-          throttle_per_minute: n.throttle?.perMinute ?? null,
-        })
-        .execute();
+      await store.insertMany([n], trx);
+    },
+
+    /** Several in one statement (a group commit of sends, notifications/send-intake.ts). */
+    async insertMany(ns: readonly Notification[], trx: Kysely<Database> = db): Promise<void> {
+      if (ns.length === 0) return;
+      await trx.insertInto('notifications').values(ns.map(toRow)).execute();
     },
 
     async get(workspaceId: string, id: string): Promise<Notification | undefined> {
@@ -187,6 +194,7 @@ export function createNotificationStore(db: Kysely<Database>) {
       return rows.map(toNotification);
     },
   };
+  return store;
 }
 
 export type NotificationStore = ReturnType<typeof createNotificationStore>;

@@ -177,6 +177,26 @@ export function createTargeting(
       return { rows, next: end };
     },
 
+    /**
+     * The subscribers of any of `externalIds`, with whose each is, in one query for the
+     * express sends of a group commit that name users and nothing else (at most `limit`:
+     * more, and the caller asks per send).
+     */
+    async ofExternalIds(
+      workspaceId: string,
+      externalIds: readonly string[],
+      limit: number,
+    ): Promise<Array<TargetRow & { external_id: string }>> {
+      const rows = await db
+        .selectFrom('subscribers')
+        .select(['id', 'site_id', 'timezone', 'external_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('external_id', 'in', nonEmpty(externalIds))
+        .limit(limit)
+        .execute();
+      return rows as Array<TargetRow & { external_id: string }>;
+    },
+
     async page(
       workspaceId: string,
       target: Target,

@@ -12,8 +12,7 @@ import { newId } from '../../storage/ids.ts';
 import type { Notification } from '../../storage/notifications.ts';
 import { parseCursor } from '../../storage/notification-list.ts';
 import type { NotificationCounts } from '../../storage/deliveries.ts';
-import { createNotification } from '../../notifications/create-notification.ts';
-import type { AppDeps } from '../context.ts';
+import type { RouteDeps } from '../context.ts';
 import {
   apiKeySecurity,
   idempotencyHeaders,
@@ -129,7 +128,7 @@ const cancelNotification = createRoute({
   },
 });
 
-export function notificationRoutes({ store, clock, wake }: AppDeps) {
+export function notificationRoutes({ store, clock, sends }: RouteDeps) {
   const app = createRouter();
 
   handle(
@@ -176,31 +175,26 @@ export function notificationRoutes({ store, clock, wake }: AppDeps) {
 
       const now = clock();
       const sendAt = Math.max(now, input.sendAt ?? now);
-      let wakeLoop: () => void = () => {};
-      const accepted = await store.idempotent(workspaceId, idempotencyKey, now, async (tx) => {
-        const { lane, fannedOut, ...ids } = await createNotification(
-          tx,
-          {
-            id: newId('ntf'),
-            workspaceId,
-            campaignId: campaign.id,
-            messageId: message.id,
-            content,
-            target: input.target,
-            ttl: input.ttl,
-            urgency: input.urgency,
-            topic: input.topic ?? null,
-            ignoreCapping: input.ignoreCapping,
-            sendAt,
-            deliveryWindow: input.deliveryWindow ?? null,
-            throttle: input.throttle ?? null,
-          },
-          now,
-        );
-        wakeLoop = () => wake({ lane, fannedOut });
-        return ids;
+      const accepted = await sends.send({
+        workspaceId,
+        idempotencyKey,
+        now,
+        notification: {
+          id: newId('ntf'),
+          workspaceId,
+          campaignId: campaign.id,
+          messageId: message.id,
+          content,
+          target: input.target,
+          ttl: input.ttl,
+          urgency: input.urgency,
+          topic: input.topic ?? null,
+          ignoreCapping: input.ignoreCapping,
+          sendAt,
+          deliveryWindow: input.deliveryWindow ?? null,
+          throttle: input.throttle ?? null,
+        },
       });
-      wakeLoop();
       return c.json(accepted, 202);
     },
     { before: [replayIdempotent({ store, clock })] },
