@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../../../../../test/support/databases.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, testDatabase, withSecretKey } from '../../../../../test/support/databases.ts';
 import { loadConfig } from '../../config.ts';
 import { createBeckon, type Beckon } from '../../main.ts';
 import { initWorkspace, type InitResult } from '../../workspace-setup.ts';
@@ -72,5 +72,73 @@ describe('POST /v1/notifications', () => {
     const res = await send({ campaignId, target: {} });
     expect(res.status).toBe(400);
     expect((await notifications()).data.length).toBe(before);
+  });
+});
+
+describe.each(DIALECTS)('GET /v1/notifications/{id} during a fan-out on %s', (dialect) => {
+  const database = testDatabase(dialect);
+  let beckon: Beckon;
+  let workspace: InitResult;
+
+  const api = (path: string, body?: unknown) =>
+    beckon.app.request(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${workspace.apiKey}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+
+  beforeAll(async () => {
+    // Workers are not started: the test runs the fan-out itself, at the moment it chooses.
+    beckon = await createBeckon(loadConfig(withSecretKey({ BECKON_DATABASE_URL: database.url })));
+    const now = Date.now();
+    workspace = await initWorkspace(beckon.store, { origins: ['https://shop.example'] }, now);
+    const [site] = await beckon.store.sites.getMany([workspace.siteId]);
+    await beckon.store.subscribers.upsert(
+      {
+        workspaceId: site!.workspaceId,
+        siteId: workspace.siteId,
+        subscription: { endpoint: 'https://push.example/1', keys: { p256dh: 'p', auth: 'a' } },
+      },
+      now,
+    );
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await beckon?.close();
+    await database.drop();
+  });
+
+  it('never shows a broadcast sent with nothing targeted when its fan-out ends between two reads', async () => {
+    const campaign = (await (
+      await api('/v1/campaigns', { name: 'C', messages: [{ title: 'Hi' }] })
+    ).json()) as { id: string };
+    const sent = await api('/v1/notifications', { campaignId: campaign.id, target: { all: true } });
+    expect(sent.status).toBe(202);
+    const { notificationId } = (await sent.json()) as { notificationId: string };
+
+    // The fan-out commits its delivery and then its job's end while the GET reads: after the
+    // counts were read, if they are read first (or beside), and before the job is.
+    const { jobs, deliveries } = beckon.store;
+    let countsRead!: () => void;
+    const counted = new Promise<void>((resolve) => (countsRead = resolve));
+    const countsMany = deliveries.countsMany.bind(deliveries);
+    const getMany = jobs.getMany.bind(jobs);
+    vi.spyOn(deliveries, 'countsMany').mockImplementation(async (ids) => {
+      const counts = await countsMany(ids);
+      countsRead();
+      return counts;
+    });
+    vi.spyOn(jobs, 'getMany').mockImplementation(async (workspaceId, ids) => {
+      // Read alone, the jobs never see the counts read: go on after a moment.
+      await Promise.race([counted, new Promise((r) => setTimeout(r, 100))]);
+      expect(await beckon.engine.jobRunner.runOnce('bulk')).toBe(true);
+      return getMany(workspaceId, ids);
+    });
+
+    const res = await api(`/v1/notifications/${notificationId}`);
+    expect(res.status).toBe(200);
+    const shown = (await res.json()) as { status: string; counts: Record<string, number> };
+    // Its one delivery is queued: still sending, not `sent` with none targeted.
+    expect(shown).toMatchObject({ status: 'sending', counts: { targeted: 1, pending: 1 } });
   });
 });

@@ -239,14 +239,20 @@ export function notificationRoutes({ store, clock, sends }: RouteDeps) {
   /**
    * The API shape of notifications: status and their deliveries' counts, in three grouped
    * reads however many there are (a page of the list holds up to 500).
+   *
+   * The jobs are read before the deliveries, never beside them: each read sees what was
+   * committed when it started (PostgreSQL, read committed), and a fan-out commits its
+   * deliveries before it marks its job succeeded. Read side by side on two connections, the
+   * counts could be read just before a fan-out's last slice and the job just after its end:
+   * `sent` with nothing targeted (seen in test/capping.test.ts, two worker processes).
    */
   async function presentMany(workspaceId: string, notifications: readonly Notification[]) {
     const ids = notifications.map((n) => n.id);
-    const [jobs, counts, reasons] = await Promise.all([
-      store.jobs.getMany(
-        workspaceId,
-        notifications.map((n) => n.jobId),
-      ),
+    const jobs = await store.jobs.getMany(
+      workspaceId,
+      notifications.map((n) => n.jobId),
+    );
+    const [counts, reasons] = await Promise.all([
       store.deliveries.countsMany(ids),
       store.deliveries.failureReasonsMany(ids),
     ]);
