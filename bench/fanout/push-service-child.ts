@@ -18,14 +18,25 @@ const distinct = new Set<string>();
 let broadcastIds = new Set<string>();
 let lastArrival = 0;
 const arrivals = new Map<string, (at: number) => void>();
+/**
+ * A single-user subscriber's last push that came before anyone asked for it: the `arrival`
+ * request travels over IPC while the send goes over HTTP, and a fast send can win the race.
+ * One entry per single-user subscriber at most (broadcast subscribers are not kept).
+ */
+const unclaimed = new Map<string, number>();
 
 function onMessage(message: ReceivedMessage): void {
   if (broadcastIds.has(message.subscriberId)) {
     distinct.add(message.subscriberId);
     lastArrival = Math.max(lastArrival, message.receivedAt);
   }
-  arrivals.get(message.subscriberId)?.(message.receivedAt);
-  arrivals.delete(message.subscriberId);
+  const waiting = arrivals.get(message.subscriberId);
+  if (waiting) {
+    arrivals.delete(message.subscriberId);
+    waiting(message.receivedAt);
+  } else if (!broadcastIds.has(message.subscriberId)) {
+    unclaimed.set(message.subscriberId, message.receivedAt);
+  }
 }
 
 function started(): LocalPushService {
@@ -52,10 +63,17 @@ export const handlers = {
   reset() {
     started().reset();
     distinct.clear();
+    unclaimed.clear();
     lastArrival = 0;
   },
-  /** Resolves with the `Date.now()` at which the next message for this subscriber arrived. */
-  arrival(subscriberId: string) {
+  /**
+   * Resolves with the `Date.now()` at which the next message for this subscriber arrived
+   * at or after `since` (the sender's clock before its API call: same machine).
+   */
+  arrival({ subscriberId, since }: { subscriberId: string; since: number }) {
+    const early = unclaimed.get(subscriberId);
+    unclaimed.delete(subscriberId);
+    if (early !== undefined && early >= since) return Promise.resolve(early);
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no message for ${subscriberId}`)), 10_000);
       arrivals.set(subscriberId, (at) => {

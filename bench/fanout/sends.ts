@@ -78,8 +78,8 @@ export async function sendOne(
   ctx: SendContext,
   target: { subscriberId: string; pushId: string },
 ): Promise<number> {
-  const arrival = ctx.push.call('arrival', target.pushId);
   const sentAt = Date.now();
+  const arrival = ctx.push.call('arrival', { subscriberId: target.pushId, since: sentAt });
   await api(ctx, '/v1/notifications', {
     campaignId: ctx.campaignId,
     target: { subscriberIds: [target.subscriberId] },
