@@ -5,6 +5,7 @@ import { newId } from './ids.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Database, JobStatus, JobTable } from './schema.ts';
 import { claimable } from './lease-claim.ts';
+import { workspacesInTurn } from './workspace-turns.ts';
 
 export interface Job<P = unknown> {
   id: string;
@@ -128,20 +129,8 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
         const orphan = await claimOldest(now, leaseMs, 'express', { leaseRanOut: true });
         if (orphan) return orphan;
       }
-      let cursor = after;
-      let wrapped = after === null;
-      const visited = new Set<string>();
-      for (let probes = 0; probes < WORKSPACE_PROBES; probes++) {
-        const workspaceId = await nextQueuedWorkspace('express', cursor);
-        if (workspaceId === null) {
-          if (wrapped) break;
-          wrapped = true;
-          cursor = null;
-          continue;
-        }
-        if (visited.has(workspaceId)) break;
-        visited.add(workspaceId);
-        cursor = workspaceId;
+      const turns = workspacesInTurn(after, (cursor) => nextQueuedWorkspace('express', cursor));
+      for await (const workspaceId of turns) {
         const job = await claimOldest(now, leaseMs, 'express', { workspaceId });
         if (job) return job;
       }
@@ -328,8 +317,5 @@ export function createJobStore(db: Kysely<Database>, dialect: DialectName) {
     return row && toJob(row);
   }
 }
-
-/** Workspaces with queued but not yet due express jobs a claim looks past before it gives up. */
-const WORKSPACE_PROBES = 100;
 
 export type JobStore = ReturnType<typeof createJobStore>;

@@ -4,9 +4,7 @@ import type { DialectName } from './database.ts';
 import type { DeliveryRow } from './delivery-types.ts';
 import { claimable } from './lease-claim.ts';
 import type { Database } from './schema.ts';
-
-/** Workspaces with queued but not claimable rows a claim looks past before it gives up. */
-const WORKSPACE_PROBES = 100;
+import { WORKSPACE_PROBES, workspacesInTurn } from './workspace-turns.ts';
 
 /**
  * Claims of the two delivery lanes, both fair between workspaces. A worker keeps the
@@ -40,29 +38,17 @@ export function createLaneClaims(db: Kysely<Database>, dialect: DialectName) {
       after: string | null,
     ): Promise<{ rows: DeliveryRow[]; workspaceId: string | null }> {
       const rows: DeliveryRow[] = [];
-      const visited = new Set<string>();
       let last: string | null = null;
-      let cursor = after;
-      let wrapped = after === null;
-      for (let probes = 0; probes < WORKSPACE_PROBES && rows.length < limit; probes++) {
-        const workspaceId = await nextQueuedWorkspace('express', cursor);
-        if (workspaceId === null) {
-          if (wrapped) break;
-          wrapped = true;
-          cursor = null;
-          continue;
-        }
-        if (visited.has(workspaceId)) break;
-        visited.add(workspaceId);
-        cursor = workspaceId;
+      // Ends back at the workspace it started after, with no probe past it (that saved a
+      // round trip on a single-user send's claim).
+      const turns = workspacesInTurn(after, (cursor) => nextQueuedWorkspace('express', cursor));
+      for await (const workspaceId of turns) {
         const taken = await leaseFrom('express', workspaceId, now, leaseMs, limit - rows.length);
         if (taken.length > 0) {
           rows.push(...taken);
           last = workspaceId;
         }
-        // Back at the workspace it started after: every one had its turn, no need to probe on
-        // (saves a round trip on a single-user send's claim).
-        if (workspaceId === after) break;
+        if (rows.length >= limit) break;
       }
       return { rows, workspaceId: last };
     },

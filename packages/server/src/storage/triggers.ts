@@ -6,6 +6,7 @@ import { fromJson, toJson } from './json.ts';
 import type { Database, RunStatus, TriggerRunTable, TriggerTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 import { claimable } from './lease-claim.ts';
+import { workspacesInTurn } from './workspace-turns.ts';
 
 export interface Reentry {
   once?: boolean;
@@ -282,23 +283,9 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
       const anyDue = await dueRuns(now).select('id').limit(1).executeTakeFirst();
       if (!anyDue) return [];
       const runs: TriggerRun[] = [];
-      const visited = new Set<string>();
-      let cursor = after;
-      let wrapped = after === null;
-      for (let probes = 0; probes < WORKSPACE_PROBES && runs.length < limit; probes++) {
-        const workspaceId = await nextWaitingWorkspace(cursor);
-        if (workspaceId === null) {
-          if (wrapped) break;
-          wrapped = true;
-          cursor = null;
-          continue;
-        }
-        if (visited.has(workspaceId)) break;
-        visited.add(workspaceId);
-        cursor = workspaceId;
+      for await (const workspaceId of workspacesInTurn(after, nextWaitingWorkspace)) {
         runs.push(...(await leaseFrom(workspaceId, now, leaseMs, limit - runs.length)));
-        // Back at the workspace it started after: every one had its turn.
-        if (workspaceId === after) break;
+        if (runs.length >= limit) break;
       }
       return runs;
     },
@@ -413,8 +400,5 @@ export function createTriggerStore(db: Kysely<Database>, dialect: DialectName) {
     return next?.workspace_id ?? null;
   }
 }
-
-/** Workspaces with waiting runs, none of them due, a claim looks past before it gives up. */
-const WORKSPACE_PROBES = 100;
 
 export type TriggerStore = ReturnType<typeof createTriggerStore>;
