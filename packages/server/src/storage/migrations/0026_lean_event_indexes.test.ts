@@ -1,28 +1,8 @@
-import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import { Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBare } from '../../../../../test/support/bare-database.ts';
 import { DIALECTS, testDatabase } from '../../../../../test/support/databases.ts';
 import { migrationProvider } from '../migrations.ts';
-
-/** A database of the dialect with no migrations applied (openDatabase would apply them all). */
-async function openBare(url: string): Promise<{ db: Kysely<any>; schema?: string }> {
-  if (url.startsWith('sqlite:')) {
-    return {
-      db: new Kysely({ dialect: new SqliteDialect({ database: new Sqlite(url.slice(7)) }) }),
-    };
-  }
-  const parsed = new URL(url);
-  const schema = parsed.searchParams.get('schema')!;
-  parsed.searchParams.delete('schema');
-  const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    max: 1,
-    options: `-c search_path="${schema}"`,
-  });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  return { db: new Kysely({ dialect: new PostgresDialect({ pool }) }), schema };
-}
 
 describe.each(DIALECTS)('migration 0026_lean_event_indexes on %s', (dialect) => {
   const database = testDatabase(dialect);
